@@ -1,0 +1,1 @@
+"""Developer tools for the website: a throwaway local PostgreSQL, local run, benchmark."""

@@ -1,0 +1,1 @@
+"""The website the platform deploys: front page, guest book, health, readiness, metrics."""
