@@ -1,0 +1,1 @@
+"""One ComponentResource per module; each takes typed Args and never reads stack config."""

@@ -1,0 +1,77 @@
+"""StackKey: the customer-managed KMS key that encrypts the stack's logs, data and topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import ResourceOptions
+
+from components.policies import document, statement
+
+
+@dataclass(frozen=True)
+class StackKeyArgs:
+    """What the key is for."""
+
+    alias: str
+    """Alias name without `alias/`, unique per stack (e.g. ecs-platform-stage)."""
+    deletion_window_days: int = 30
+    """Days a scheduled deletion waits (7-30); the longest window is the safest default."""
+
+    def __post_init__(self) -> None:
+        if not 7 <= self.deletion_window_days <= 30:
+            raise ValueError("deletion_window_days must be between 7 and 30")
+
+
+class StackKey(pulumi.ComponentResource):
+    """A KMS key with rotation on, usable by CloudWatch Logs, CloudWatch alarms and the
+    account's own principals (RDS, ECR, Secrets Manager, SNS use it on their callers' behalf)."""
+
+    key_arn: pulumi.Output[str]
+    """ARN of the key."""
+    key_id: pulumi.Output[str]
+    """Id of the key."""
+
+    def __init__(self, name: str, args: StackKeyArgs, opts: ResourceOptions | None = None):
+        super().__init__("ecs-platform:kms:StackKey", name, None, opts)
+        child = ResourceOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self))
+        root = account.account_id.apply(lambda a: f"arn:aws:iam::{a}:root")
+        logs_arns = pulumi.Output.all(region.region, account.account_id).apply(
+            lambda ra: f"arn:aws:logs:{ra[0]}:{ra[1]}:*"
+        )
+        policy = document(
+            statement("AccountAdministersKey", ["kms:*"], "*", principal={"AWS": root}),
+            statement(
+                "CloudWatchLogsUseKey",
+                ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                 "kms:Describe*"],
+                "*",
+                principal={"Service": region.region.apply(lambda r: f"logs.{r}.amazonaws.com")},
+                condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arns}},
+            ),
+            statement(
+                "CloudWatchAlarmsPublishToEncryptedTopics",
+                ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "*",
+                principal={"Service": "cloudwatch.amazonaws.com"},
+                condition={"StringEquals": {"aws:SourceAccount": account.account_id}},
+            ),
+        )
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Encrypts logs, data and topics of {args.alias}",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=policy,
+            tags={"Name": args.alias},
+            opts=child,
+        )
+        aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=key.key_id,
+                      opts=child)
+        self.key_arn = key.arn
+        self.key_id = key.key_id
+        self.register_outputs({"key_arn": self.key_arn, "key_id": self.key_id})

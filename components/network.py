@@ -1,0 +1,433 @@
+"""Network: a VPC over N availability zones with public, private and database tiers."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import ResourceOptions
+
+from components.policies import assume_role_policy, document, statement
+
+NatStrategy = Literal["none", "single", "per-az", "instance"]
+INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+# Amazon Linux 2023 for ARM, published by AWS as a public SSM parameter.
+AL2023_ARM_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    """Shape of the network."""
+
+    kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the flow log group."""
+    public_subnet_cidrs: tuple[str, ...]
+    """One public subnet per AZ (load balancer, NAT, bastion)."""
+    private_subnet_cidrs: tuple[str, ...]
+    """One private subnet per AZ (tasks); outbound only through the NAT strategy."""
+    database_subnet_cidrs: tuple[str, ...]
+    """One isolated subnet per AZ (database): no route out of the VPC at all."""
+    cidr: str = "10.0.0.0/16"
+    """IPv4 range of the VPC."""
+    nat_strategy: NatStrategy = "instance"
+    """none, single NAT Gateway, one NAT Gateway per AZ, or a NAT instance per AZ (cheapest)."""
+    nat_instance_type: str = "t4g.nano"
+    """Graviton instance type of the NAT instances."""
+    interface_endpoints: bool = False
+    """Interface endpoints for ECR, Logs and Secrets Manager (cost per AZ-hour); off by default."""
+    flow_log_retention_days: int = 30
+    """Days flow logs are kept."""
+    availability_zones: tuple[str, ...] = field(default=())
+    """AZ names to use; empty takes the first available ones of the region."""
+
+    @property
+    def az_count(self) -> int:
+        return len(self.public_subnet_cidrs)
+
+    def __post_init__(self) -> None:
+        counts = {len(self.public_subnet_cidrs), len(self.private_subnet_cidrs),
+                  len(self.database_subnet_cidrs)}
+        if len(counts) != 1 or not 1 <= self.az_count <= 6:
+            raise ValueError("public, private and database subnet lists must each hold one CIDR "
+                             "per AZ, 1 to 6 AZs")
+        if self.availability_zones and len(self.availability_zones) != self.az_count:
+            raise ValueError("availability_zones must name one AZ per subnet")
+
+
+def nat_instance_user_data(eni_id: str, region: str) -> str:
+    """Boot script of a NAT instance: attach the static interface private routes point at,
+    turn off source/destination checks, forward and masquerade traffic out of the primary
+    interface. Holds no secret: credentials come from the instance profile through IMDSv2."""
+    return f"""#!/bin/bash
+set -euo pipefail
+dnf install -y iptables-nft
+token=$(curl -sS -X PUT http://169.254.169.254/latest/api/token \\
+  -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+instance=$(curl -sS -H "X-aws-ec2-metadata-token: $token" \\
+  http://169.254.169.254/latest/meta-data/instance-id)
+aws --region {region} ec2 modify-instance-attribute --instance-id "$instance" \\
+  --no-source-dest-check
+aws --region {region} ec2 attach-network-interface --instance-id "$instance" \\
+  --network-interface-id {eni_id} --device-index 1
+sysctl -w net.ipv4.ip_forward=1
+echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
+primary=$(ip -o route get 1.1.1.1 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')
+iptables -t nat -A POSTROUTING -o "$primary" -j MASQUERADE
+iptables -A FORWARD -j ACCEPT
+"""
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, subnets, routes, NAT, flow logs and VPC endpoints."""
+
+    vpc_id: pulumi.Output[str]
+    """Id of the VPC."""
+    vpc_cidr: str
+    """IPv4 range of the VPC."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnets, in AZ order."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Private (task) subnets, in AZ order."""
+    database_subnet_ids: pulumi.Output[list[str]]
+    """Isolated database subnets, in AZ order."""
+    nat_gateway_ids: pulumi.Output[list[str]]
+    """NAT Gateways (empty for the none and instance strategies)."""
+    nat_instance_group_names: pulumi.Output[list[str]]
+    """Auto Scaling groups of the NAT instances (empty unless the instance strategy)."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: ResourceOptions | None = None):
+        super().__init__("ecs-platform:network:Network", name, None, opts)
+        child = ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        region = aws.get_region_output(opts=invoke).region
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        if args.availability_zones:
+            zones: pulumi.Output[list[str]] = pulumi.Output.from_input(
+                list(args.availability_zones))
+        else:
+            zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+
+        def zone(i: int) -> pulumi.Output[str]:
+            def pick(names: list[str]) -> str:
+                if len(names) <= i:
+                    raise ValueError(f"the region offers {len(names)} availability zones; "
+                                     f"the network needs {args.az_count}")
+                return names[i]
+
+            return zones.apply(pick)
+
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
+        # Takes over the VPC's default security group and leaves it with no rules at all.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
+            tags={"Name": f"{name}-default-deny-all"}, opts=child,
+        )
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id,
+                                      tags={"Name": f"{name}-igw"}, opts=child)
+
+        def subnets(tier: str, cidrs: tuple[str, ...]) -> list[aws.ec2.Subnet]:
+            return [
+                aws.ec2.Subnet(
+                    f"{name}-{tier}-{i}",
+                    vpc_id=vpc.id,
+                    cidr_block=cidr,
+                    availability_zone=zone(i),
+                    # No subnet hands out public IPs: what needs one asks for it explicitly.
+                    map_public_ip_on_launch=False,
+                    tags={"Name": f"{name}-{tier}-{i}", "Tier": tier},
+                    opts=child,
+                )
+                for i, cidr in enumerate(cidrs)
+            ]
+
+        public = subnets("public", args.public_subnet_cidrs)
+        private = subnets("private", args.private_subnet_cidrs)
+        database = subnets("database", args.database_subnet_cidrs)
+
+        public_rt = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=vpc.id,
+                                       tags={"Name": f"{name}-public"}, opts=child)
+        aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id,
+                      destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
+        for i, subnet in enumerate(public):
+            aws.ec2.RouteTableAssociation(f"{name}-public-rta-{i}", subnet_id=subnet.id,
+                                          route_table_id=public_rt.id, opts=child)
+
+        # One private route table per AZ so that each AZ can leave through its own NAT.
+        private_rts = []
+        for i, subnet in enumerate(private):
+            rt = aws.ec2.RouteTable(f"{name}-private-rt-{i}", vpc_id=vpc.id,
+                                    tags={"Name": f"{name}-private-{i}"}, opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-private-rta-{i}", subnet_id=subnet.id,
+                                          route_table_id=rt.id, opts=child)
+            private_rts.append(rt)
+
+        database_rt = aws.ec2.RouteTable(f"{name}-database-rt", vpc_id=vpc.id,
+                                         tags={"Name": f"{name}-database"}, opts=child)
+        for i, subnet in enumerate(database):
+            aws.ec2.RouteTableAssociation(f"{name}-database-rta-{i}", subnet_id=subnet.id,
+                                          route_table_id=database_rt.id, opts=child)
+
+        nat_gateways: list[aws.ec2.NatGateway] = []
+        nat_groups: list[aws.autoscaling.Group] = []
+        if args.nat_strategy in ("single", "per-az"):
+            count = 1 if args.nat_strategy == "single" else args.az_count
+            for i in range(count):
+                eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc",
+                                  tags={"Name": f"{name}-nat-{i}"}, opts=child)
+                nat_gateways.append(aws.ec2.NatGateway(
+                    f"{name}-nat-{i}", allocation_id=eip.id, subnet_id=public[i].id,
+                    tags={"Name": f"{name}-nat-{i}"},
+                    opts=ResourceOptions(parent=self, depends_on=[igw]),
+                ))
+            for i, rt in enumerate(private_rts):
+                gateway = nat_gateways[i if args.nat_strategy == "per-az" else 0]
+                aws.ec2.Route(f"{name}-private-default-{i}", route_table_id=rt.id,
+                              destination_cidr_block="0.0.0.0/0", nat_gateway_id=gateway.id,
+                              opts=child)
+        elif args.nat_strategy == "instance":
+            nat_groups = self._nat_instances(name, args, vpc, public, private_rts, region,
+                                              account, child)
+
+        # S3 is reached through the free gateway endpoint (ECR image layers live in S3).
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=region.apply(lambda r: f"com.amazonaws.{r}.s3"),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in private_rts],
+            tags={"Name": f"{name}-s3"},
+            opts=child,
+        )
+        if args.interface_endpoints:
+            self._interface_endpoints(name, args, vpc, private, region, child)
+
+        self._flow_logs(name, args, vpc, account, child)
+
+        self.vpc_id = vpc.id
+        self.vpc_cidr = args.cidr
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+        self.database_subnet_ids = pulumi.Output.all(*[s.id for s in database])
+        self.nat_gateway_ids = pulumi.Output.all(*[g.id for g in nat_gateways])
+        self.nat_instance_group_names = pulumi.Output.all(*[g.name for g in nat_groups])
+        self.register_outputs({
+            "vpc_id": self.vpc_id,
+            "public_subnet_ids": self.public_subnet_ids,
+            "private_subnet_ids": self.private_subnet_ids,
+            "database_subnet_ids": self.database_subnet_ids,
+            "nat_gateway_ids": self.nat_gateway_ids,
+        })
+
+    def _nat_instances(
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc: aws.ec2.Vpc,
+        public: list[aws.ec2.Subnet],
+        private_rts: list[aws.ec2.RouteTable],
+        region: pulumi.Output[str],
+        account: pulumi.Output[str],
+        child: ResourceOptions,
+    ) -> list[aws.autoscaling.Group]:
+        """One NAT instance per AZ (fck-nat's approach): a static interface with
+        source/destination checks off is the private route's target; an Auto Scaling group of
+        one replaces a failed instance, which re-attaches the interface at boot."""
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-nat-sg",
+            vpc_id=vpc.id,
+            description="NAT instances: forward traffic from inside the VPC to the internet",
+            tags={"Name": f"{name}-nat"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-nat-from-vpc", security_group_id=sg.id, cidr_ipv4=args.cidr,
+            ip_protocol="-1", description="Any traffic from inside the VPC to be forwarded",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-nat-to-internet", security_group_id=sg.id, cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1", description="Forwarded traffic to the internet", opts=child,
+        )
+        enis = []
+        for i, rt in enumerate(private_rts):
+            eni = aws.ec2.NetworkInterface(
+                f"{name}-nat-eni-{i}",
+                subnet_id=public[i].id,
+                security_groups=[sg.id],
+                source_dest_check=False,
+                description=f"Static NAT interface of AZ {i}: private routes point here",
+                tags={"Name": f"{name}-nat-{i}"},
+                opts=child,
+            )
+            aws.ec2.Route(f"{name}-private-default-{i}", route_table_id=rt.id,
+                          destination_cidr_block="0.0.0.0/0", network_interface_id=eni.id,
+                          opts=child)
+            enis.append(eni)
+
+        role = aws.iam.Role(
+            f"{name}-nat-role",
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+            description="NAT instances: attach their interface, be reached by SSM",
+            tags={"Name": f"{name}-nat"},
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-nat-ssm", role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", opts=child,
+        )
+        eni_arns = [
+            pulumi.Output.all(region, account, e.id).apply(
+                lambda rai: f"arn:aws:ec2:{rai[0]}:{rai[1]}:network-interface/{rai[2]}")
+            for e in enis
+        ]
+        instance_arn = pulumi.Output.all(region, account).apply(
+            lambda ra: f"arn:aws:ec2:{ra[0]}:{ra[1]}:instance/*")
+        aws.iam.RolePolicy(
+            f"{name}-nat-attach",
+            role=role.id,
+            policy=document(
+                statement("AttachStaticInterface", ["ec2:AttachNetworkInterface"],
+                          [*eni_arns, instance_arn]),
+                statement("TurnOffSourceDestCheck", ["ec2:ModifyInstanceAttribute"],
+                          [instance_arn],
+                          condition={"StringLike": {"aws:ResourceTag/aws:autoscaling:"
+                                                      "groupName": f"{name}-nat-*"}}),
+            ),
+            opts=child,
+        )
+        profile = aws.iam.InstanceProfile(f"{name}-nat-profile", role=role.name,
+                                          tags={"Name": f"{name}-nat"}, opts=child)
+        ami = aws.ssm.get_parameter_output(name=AL2023_ARM_AMI_PARAMETER,
+                                           opts=pulumi.InvokeOptions(parent=self))
+        groups = []
+        for i, eni in enumerate(enis):
+            user_data = pulumi.Output.all(eni.id, region).apply(
+                lambda er: base64.b64encode(
+                    nat_instance_user_data(er[0], er[1]).encode()).decode())
+            template = aws.ec2.LaunchTemplate(
+                f"{name}-nat-lt-{i}",
+                image_id=ami.value,
+                instance_type=args.nat_instance_type,
+                iam_instance_profile={"arn": profile.arn},
+                metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
+                                  "http_put_response_hop_limit": 1},
+                network_interfaces=[{
+                    "associate_public_ip_address": True,
+                    "device_index": 0,
+                    "security_groups": [sg.id],
+                    "subnet_id": public[i].id,
+                    "delete_on_termination": True,
+                }],
+                block_device_mappings=[{
+                    "device_name": "/dev/xvda",
+                    "ebs": {"volume_size": 8, "volume_type": "gp3", "encrypted": "true",
+                            "delete_on_termination": "true"},
+                }],
+                user_data=user_data,
+                tag_specifications=[{"resource_type": "instance",
+                                     "tags": {"Name": f"{name}-nat-{i}"}}],
+                tags={"Name": f"{name}-nat-{i}"},
+                opts=child,
+            )
+            groups.append(aws.autoscaling.Group(
+                f"{name}-nat-asg-{i}",
+                name=f"{name}-nat-{i}",
+                min_size=1,
+                max_size=1,
+                desired_capacity=1,
+                vpc_zone_identifiers=[public[i].id],
+                launch_template={"id": template.id, "version": template.latest_version.apply(
+                    str)},
+                health_check_type="EC2",
+                tags=[{"key": "Name", "value": f"{name}-nat-{i}",
+                       "propagate_at_launch": True}],
+                opts=child,
+            ))
+        return groups
+
+    def _interface_endpoints(
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc: aws.ec2.Vpc,
+        private: list[aws.ec2.Subnet],
+        region: pulumi.Output[str],
+        child: ResourceOptions,
+    ) -> None:
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg", vpc_id=vpc.id,
+            description="Interface endpoints: HTTPS from inside the VPC",
+            tags={"Name": f"{name}-endpoints"}, opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https", security_group_id=sg.id, cidr_ipv4=args.cidr,
+            ip_protocol="tcp", from_port=443, to_port=443,
+            description="HTTPS to AWS APIs from inside the VPC", opts=child,
+        )
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=vpc.id,
+                service_name=region.apply(lambda r, s=service: f"com.amazonaws.{r}.{s}"),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in private],
+                security_group_ids=[sg.id],
+                tags={"Name": f"{name}-{service}"},
+                opts=child,
+            )
+
+    def _flow_logs(
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc: aws.ec2.Vpc,
+        account: pulumi.Output[str],
+        child: ResourceOptions,
+    ) -> None:
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            retention_in_days=args.flow_log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            tags={"Name": f"{name}-flow-logs"},
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com",
+                                                  source_account=account),
+            description="VPC flow logs: write to their log group",
+            tags={"Name": f"{name}-flow-logs"},
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-write",
+            role=role.id,
+            policy=document(statement(
+                "WriteFlowLogs",
+                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                [log_group.arn, log_group.arn.apply(lambda a: f"{a}:*")],
+            )),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{name}-flow-log"},
+            opts=child,
+        )

@@ -1,0 +1,121 @@
+"""Runs the real program (`__main__.py` with a stack's real stack file) under the mock engine.
+
+This is how the offline plan, the stack tests and the policy checks see a stack: the same
+program and the same stack file that `pulumi up` uses, with AWS answered by `AwsMocks`.
+Encrypted (`secure:`) values are replaced by labelled placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime import stack as runtime_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from offline_plan.mocks import AwsMocks, Recording, RecordingMonitor
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "ecs-platform"
+
+
+class StackFileError(Exception):
+    """The stack file is missing or is not a Pulumi stack file."""
+
+
+def secret_placeholder(key: str) -> str:
+    """What an encrypted config value reads as offline."""
+    return f"<secret {key}>"
+
+
+def stack_names(project_dir: Path = ROOT) -> list[str]:
+    """Stacks that have a stack file in the project, sorted."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def read_stack_config(stack: str, project_dir: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+    """The stack file's config as the engine passes it to a program: every value a string
+    (objects and lists as JSON), plus the keys that were secrets."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = ", ".join(stack_names(project_dir)) or "none"
+        raise StackFileError(f"no stack file {path.name} for stack '{stack}' (stacks: {known})")
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name} is not valid YAML: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise StackFileError(f"{path.name} must be a mapping with a 'config' mapping")
+    config: dict[str, str] = {}
+    secrets: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[key] = secret_placeholder(key)
+            secrets.append(key)
+        elif isinstance(value, str):
+            config[key] = value
+        else:
+            config[key] = json.dumps(value)
+    return config, secrets
+
+
+def _fresh_engine(stack: str, mocks: AwsMocks) -> RecordingMonitor:
+    runtime_settings.ROOT.set(None)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    return monitor
+
+
+def record(
+    build: Callable[[], Any],
+    *,
+    stack: str = "test",
+    region: str = "us-east-1",
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> Recording:
+    """Runs `build` under the mock engine until every registration has settled.
+
+    Returns every resource declared and the stack's exported outputs, resolved.
+    """
+    mocks = AwsMocks(region=region)
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
+    monitor = _fresh_engine(stack, mocks)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+    _sync_await(runtime_stack.run_pulumi_func(build))
+    root = runtime_settings.get_root_resource()
+    outputs: dict[str, Any] = {}
+    for key, value in (getattr(root, "outputs", None) or {}).items():
+        outputs[key] = _sync_await(pulumi.Output.from_input(value).future())
+    return Recording(resources=list(monitor.records), outputs=outputs)
+
+
+def render_stack(stack: str, project_dir: Path = ROOT) -> Recording:
+    """Runs `__main__.py` for `stack` with its stack file and records what it declares.
+
+    Raises StackFileError for a missing or malformed stack file and settings.SettingsError
+    for an invalid configuration (nothing is declared then).
+    """
+    config, secrets = read_stack_config(stack, project_dir)
+    region = config.get("aws:region", "us-east-1")
+    program = project_dir / "__main__.py"
+    previous = Path.cwd()
+    os.chdir(project_dir)
+    try:
+        return record(
+            lambda: runpy.run_path(str(program), run_name="__main__"),
+            stack=stack,
+            region=region,
+            config=config,
+            secret_keys=secrets,
+        )
+    finally:
+        os.chdir(previous)

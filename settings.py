@@ -1,0 +1,1159 @@
+"""Typed, validated stack settings: the only place the program reads stack configuration.
+
+Every key lives under the `ecs-platform:` namespace of `Pulumi.<stack>.yaml`, one object per
+area (`network`, `database`, ...). `load_settings` turns those objects into one frozen
+`StackSettings`, checking everything before a single resource is declared: a bad stack file
+fails with every problem listed at once, each naming the key path, the value and what is
+allowed. Nothing here needs the Pulumi engine except `from_pulumi_config`, which only
+collects the raw values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import ipaddress
+import json
+import re
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+
+PROJECT = "ecs-platform"
+
+# Values CloudWatch Logs accepts for a log group's retention, in days.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+
+# Fargate's valid task sizes: CPU units -> memory (MiB) allowed with it.
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+
+_SIZE = r"(nano|micro|small|medium|large|xlarge|[1-9][0-9]*xlarge|metal(-[0-9]+xl)?)"
+# An instance family is letters, a generation digit, then attribute letters: t4g, m7i-flex, c6gn.
+_EC2_CLASS = re.compile(rf"^[a-z]+[1-9][a-z0-9]*(-flex)?\.{_SIZE}$")
+_RDS_CLASS = re.compile(rf"^db\.[a-z]+[1-9][a-z0-9]*\.{_SIZE}$")
+# Graviton families carry a `g` after the generation digit (t4g, c7gn, m6gd, r8g).
+_ARM_FAMILY = re.compile(r"^(db\.)?[a-z]+[1-9]g[a-z]*\.")
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_IMAGE_BY_DIGEST = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$")
+_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+_DB_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_RESERVED_DB_USERS = ("admin", "postgres", "rdsadmin", "root", "master", "administrator")
+
+
+# ---------------------------------------------------------------------------------------------
+# How a setting is declared: its key, default, documentation and checks live in one place, and
+# the README's configuration table and Pulumi.yaml's config block are generated from it.
+
+
+def setting(
+    default: Any,
+    doc: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    one_of: Iterable[Any] | None = None,
+    check: Callable[[Any], str | None] | None = None,
+    required: bool = False,
+) -> Any:
+    """Declares one configuration key of an area; the camelCase key is derived from the name."""
+    metadata = {
+        "doc": doc,
+        "minimum": minimum,
+        "maximum": maximum,
+        "one_of": tuple(one_of) if one_of is not None else None,
+        "check": check,
+        "required": required,
+    }
+    return field(default=default, metadata=metadata)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One thing wrong with the stack configuration."""
+
+    path: str
+    value: Any
+    allowed: str
+
+    def __str__(self) -> str:
+        shown = "(missing)" if self.value is _MISSING else json.dumps(self.value, default=str)
+        return f"{PROJECT}:{self.path} = {shown}: {self.allowed}"
+
+
+class SettingsError(pulumi.RunError):
+    """The stack configuration is invalid; `issues` lists every problem found."""
+
+    def __init__(self, stack: str, issues: list[Issue]) -> None:
+        self.stack = stack
+        self.issues = issues
+        lines = "\n".join(f"  - {issue}" for issue in issues)
+        noun = "problem" if len(issues) == 1 else "problems"
+        super().__init__(
+            f"stack '{stack}' configuration has {len(issues)} {noun}; nothing was declared:\n"
+            f"{lines}"
+        )
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "(missing)"
+
+
+_MISSING: Any = _Missing()
+
+
+# ---------------------------------------------------------------------------------------------
+# Field checks shared by several areas.
+
+
+def _cidr_problem(value: str) -> str | None:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        return f"must be a CIDR block such as 10.0.0.0/16 ({error})"
+    return None
+
+
+def _ec2_class_problem(value: str) -> str | None:
+    if not _EC2_CLASS.match(value):
+        return "must be an EC2 instance type such as t4g.nano or m7g.large"
+    return None
+
+
+def _arm_ec2_class_problem(value: str) -> str | None:
+    return _ec2_class_problem(value) or (
+        None
+        if _ARM_FAMILY.match(value)
+        else "must be a Graviton (ARM64) instance type such as t4g.nano or c7g.medium"
+    )
+
+
+def _rds_class_problem(value: str) -> str | None:
+    if not _RDS_CLASS.match(value):
+        return "must be an RDS instance class such as db.t4g.micro or db.r7g.large"
+    return None
+
+
+def domain_problem(value: str) -> str | None:
+    """Why `value` is not a fully qualified lower-case DNS name, or None when it is one."""
+    if value == "":
+        return None
+    labels = value.split(".")
+    if (
+        len(value) > 253
+        or len(labels) < 2
+        or not all(_DNS_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        return "must be a lower-case DNS name such as www.example.com (labels of a-z, 0-9, '-')"
+    return None
+
+
+def _tag_value_problem(value: str) -> str | None:
+    if not _TAG_VALUE.match(value):
+        return "must be 1-256 characters of letters, digits, spaces and _ . : / = + - @"
+    return None
+
+
+def _image_problem(value: str) -> str | None:
+    if value and not _IMAGE_BY_DIGEST.match(value):
+        return (
+            "must be an image referenced by digest, "
+            "<registry>/<repository>@sha256:<64 hex digits>, never a mutable tag"
+        )
+    return None
+
+
+def _identifier_problem(value: str) -> str | None:
+    if not _DB_IDENTIFIER.match(value):
+        return "must start with a letter and hold only a-z, 0-9 and _ (at most 63 characters)"
+    return None
+
+
+def _db_user_problem(value: str) -> str | None:
+    if value in _RESERVED_DB_USERS:
+        return f"must not be a well-known administrator name ({', '.join(_RESERVED_DB_USERS)})"
+    return _identifier_problem(value)
+
+
+def _engine_version_problem(value: str) -> str | None:
+    if not re.match(r"^1[3-8](\.[0-9]+)?$", value):
+        return "must be a PostgreSQL major version 13-18, optionally with a minor (e.g. 16 or 16.4)"
+    return None
+
+
+def _path_problem(value: str) -> str | None:
+    if not re.match(r"^/[A-Za-z0-9._~/-]{0,1023}$", value):
+        return "must be an absolute URL path such as /readyz"
+    return None
+
+
+def _email_problem(value: str) -> str | None:
+    if value and not re.match(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", value):
+        return "must be an e-mail address such as oncall@example.com, or empty for none"
+    return None
+
+
+def _public_key_problem(value: str) -> str | None:
+    if value and not re.match(r"^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+", value):
+        return (
+            "must be an OpenSSH public key (ssh-ed25519 ..., ecdsa-sha2-nistp256 ..., ssh-rsa ...)"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The areas.
+
+
+@dataclass(frozen=True)
+class TagSettings:
+    """Stack-wide tags; Project, Environment and ManagedBy are added by the program."""
+
+    owner: str = setting(
+        "",
+        "Team or person accountable for the stack (tag Owner).",
+        required=True,
+        check=_tag_value_problem,
+    )
+    cost_centre: str = setting(
+        "",
+        "Cost centre the stack is billed to (tag CostCentre).",
+        required=True,
+        check=_tag_value_problem,
+    )
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """The VPC, its subnets and how private subnets reach the internet."""
+
+    cidr: str = setting("10.0.0.0/16", "IPv4 range of the VPC, /16 to /20.", check=_cidr_problem)
+    az_count: int = setting(2, "Availability zones the VPC spans.", minimum=1, maximum=6)
+    nat_strategy: Literal["none", "single", "per-az", "instance"] = setting(
+        "instance",
+        "Outbound path of private subnets: none, one NAT Gateway (single), one per AZ "
+        "(per-az), or a NAT instance per AZ on a small ARM instance (instance, cheapest).",
+    )
+    nat_instance_type: str = setting(
+        "t4g.nano", "Graviton instance type of the NAT instances.", check=_arm_ec2_class_problem
+    )
+    public_subnet_cidrs: tuple[str, ...] = setting(
+        (), "Explicit public subnet CIDRs, one per AZ; empty computes them from cidr."
+    )
+    private_subnet_cidrs: tuple[str, ...] = setting(
+        (), "Explicit private (task) subnet CIDRs, one per AZ; empty computes them."
+    )
+    database_subnet_cidrs: tuple[str, ...] = setting(
+        (), "Explicit database subnet CIDRs, one per AZ; empty computes them."
+    )
+    interface_endpoints: bool = setting(
+        False,
+        "Interface endpoints for ECR api/dkr, Logs and Secrets Manager (0.01 USD/AZ-hour "
+        "each); the S3 gateway endpoint is always there, free.",
+    )
+    flow_log_retention_days: int = setting(
+        30, "Days VPC flow logs are kept.", one_of=LOG_RETENTION_DAYS
+    )
+
+
+@dataclass(frozen=True)
+class DnsSettings:
+    """Public name and certificate of the site."""
+
+    domain: str = setting(
+        "",
+        "Host name of the site (e.g. www.example.com); empty for none "
+        "(allowed only outside production, with plain HTTP opted in).",
+        check=domain_problem,
+    )
+    zone_name: str = setting(
+        "",
+        "Public hosted zone holding the domain; empty takes the domain without its first label.",
+        check=domain_problem,
+    )
+    create_zone: bool = setting(
+        False,
+        "Create the hosted zone instead of looking up an existing "
+        "one (then delegate to its name servers).",
+    )
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """PostgreSQL on RDS in the private database subnets."""
+
+    instance_class: str = setting("db.t4g.micro", "RDS instance class.", check=_rds_class_problem)
+    engine_version: str = setting(
+        "16", "PostgreSQL version (major, or major.minor).", check=_engine_version_problem
+    )
+    allocated_storage_gb: int = setting(
+        20, "Initial gp3 storage in GiB.", minimum=20, maximum=65536
+    )
+    max_allocated_storage_gb: int = setting(
+        100, "Storage autoscaling ceiling in GiB.", minimum=20, maximum=65536
+    )
+    multi_az: bool = setting(False, "Standby replica in a second AZ (required in production).")
+    deletion_protection: bool = setting(True, "Refuse DeleteDBInstance (required in production).")
+    backup_retention_days: int = setting(
+        7, "Days automated backups are kept (production: 7+).", minimum=1, maximum=35
+    )
+    final_snapshot: bool = setting(True, "Take a snapshot when the instance is deleted.")
+    protect: bool = setting(True, "Pulumi `protect`: `pulumi destroy` refuses to delete it.")
+    performance_insights: bool = setting(True, "Performance Insights, 7 days, KMS-encrypted.")
+    monitoring_interval_seconds: int = setting(
+        60, "Enhanced monitoring interval; 0 turns it off.", one_of=(0, 1, 5, 10, 15, 30, 60)
+    )
+    database_name: str = setting(
+        "app", "Name of the application database.", check=_identifier_problem
+    )
+    master_username: str = setting(
+        "app_admin",
+        "Master user; its password is generated and kept by RDS in Secrets Manager.",
+        check=_db_user_problem,
+    )
+
+
+@dataclass(frozen=True)
+class BastionSettings:
+    """Jump host for operators to reach the database."""
+
+    enabled: bool = setting(True, "Create the bastion host.")
+    instance_type: str = setting(
+        "t4g.nano", "Graviton instance type of the bastion.", check=_arm_ec2_class_problem
+    )
+    ssh_cidrs: tuple[str, ...] = setting(
+        (), "Source CIDRs allowed to SSH; empty means no SSH and no public IP (SSM only)."
+    )
+    ssh_public_key: str = setting(
+        "",
+        "OpenSSH public key installed for SSH (needed with sshCidrs).",
+        check=_public_key_problem,
+    )
+    dangerously_allow_ssh_from_internet: bool = setting(
+        False, "INSECURE: accept 0.0.0.0/0 or ::/0 in sshCidrs."
+    )
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The website's ECS service and its tasks."""
+
+    cpu: int = setting(256, "Task CPU units (Fargate sizes: 256, 512, 1024, ... 16384).")
+    memory: int = setting(512, "Task memory in MiB; must suit cpu on Fargate.")
+    architecture: Literal["arm64", "x86_64"] = setting(
+        "arm64", "CPU architecture of the tasks (arm64 is about 20% cheaper)."
+    )
+    capacity: Literal["fargate", "ec2"] = setting(
+        "fargate", "Where tasks run: Fargate, or EC2 instances of an Auto Scaling group."
+    )
+    fargate_spot_percent: int = setting(
+        0, "Share of tasks on Fargate Spot (0-100).", minimum=0, maximum=100
+    )
+    ec2_instance_type: str = setting(
+        "t4g.small", "Instance type of the EC2 capacity.", check=_ec2_class_problem
+    )
+    desired_count: int = setting(1, "Tasks to run before autoscaling acts.", minimum=1, maximum=100)
+    min_count: int = setting(1, "Autoscaling floor.", minimum=1, maximum=100)
+    max_count: int = setting(2, "Autoscaling ceiling.", minimum=1, maximum=100)
+    cpu_target_percent: int = setting(
+        60, "Target tracking: average CPU to hold.", minimum=10, maximum=90
+    )
+    requests_per_target: int = setting(
+        1000, "Target tracking: ALB requests per task per minute.", minimum=10, maximum=100000
+    )
+    container_port: int = setting(8080, "Port the website listens on.", minimum=1024, maximum=65535)
+    log_retention_days: int = setting(
+        30, "Days the website's logs are kept.", one_of=LOG_RETENTION_DAYS
+    )
+    ecs_exec: bool = setting(False, "Allow `aws ecs execute-command` (sessions are logged).")
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    """The load balancer and how a release moves traffic (blue/green component)."""
+
+    strategy: Literal["rolling", "blue-green", "canary", "linear"] = setting(
+        "blue-green",
+        "rolling, blue-green (all at once after green is healthy), canary "
+        "(canaryPercent, then the rest) or linear (linearStepPercent steps).",
+    )
+    bake_time_minutes: int = setting(
+        5,
+        "Minutes both versions stay up after the shift, for a quick rollback.",
+        minimum=0,
+        maximum=1440,
+    )
+    canary_percent: float | None = setting(
+        None,
+        "Canary only: percent of traffic shifted first (0.1-100, default 10).",
+        minimum=0.1,
+        maximum=100,
+    )
+    canary_bake_time_minutes: int | None = setting(
+        None,
+        "Canary only: minutes before the rest shifts (0-1440, default 5).",
+        minimum=0,
+        maximum=1440,
+    )
+    linear_step_percent: float | None = setting(
+        None, "Linear only: percent shifted per step (3-100, default 25).", minimum=3, maximum=100
+    )
+    linear_step_bake_time_minutes: int | None = setting(
+        None, "Linear only: minutes between steps (0-1440, default 2).", minimum=0, maximum=1440
+    )
+    approval_gate: bool = setting(
+        False, "Pause before production traffic shifts until an operator approves (lifecycle hook)."
+    )
+    test_listener_port: int = setting(
+        8443,
+        "Port of the test listener that reaches the new version before production traffic.",
+        minimum=1024,
+        maximum=65535,
+    )
+    test_listener_cidrs: tuple[str, ...] = setting(
+        (), "Source CIDRs allowed on the test listener; empty allows only the VPC."
+    )
+    health_check_path: str = setting(
+        "/readyz", "Target group health check path.", check=_path_problem
+    )
+    health_check_interval_seconds: int = setting(
+        10, "Seconds between health checks.", minimum=5, maximum=300
+    )
+    health_check_timeout_seconds: int = setting(
+        5, "Health check timeout (less than interval).", minimum=2, maximum=120
+    )
+    healthy_threshold: int = setting(
+        2, "Passing checks before a target takes traffic.", minimum=2, maximum=10
+    )
+    unhealthy_threshold: int = setting(
+        2, "Failing checks before a target is unhealthy.", minimum=2, maximum=10
+    )
+    deregistration_delay_seconds: int = setting(
+        15, "Seconds a leaving target drains.", minimum=0, maximum=3600
+    )
+    waf: bool = setting(
+        True,
+        "AWS WAF web ACL with AWS managed rule groups on the load balancer (about 8 USD a month).",
+    )
+    load_balancer_deletion_protection: bool = setting(
+        True, "Refuse to delete the load balancer (required in production)."
+    )
+    insecure_allow_plain_http: bool = setting(
+        False,
+        "INSECURE: serve plain HTTP on port 80 when there is no domain (never in production).",
+    )
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    """Alarms, dashboards, metrics and the synthetic probe."""
+
+    alarm_email: str = setting(
+        "", "Address subscribed to the alarm topic; empty for none.", check=_email_problem
+    )
+    log_retention_days: int = setting(
+        30, "Days observability logs are kept.", one_of=LOG_RETENTION_DAYS
+    )
+    dashboard: bool = setting(True, "CloudWatch dashboard of the service's signals.")
+    prometheus: bool = setting(
+        True,
+        "Amazon Managed Service for Prometheus workspace, rules, "
+        "alert manager, and the collector sidecar.",
+    )
+    grafana: bool = setting(False, "Grafana with the repository's dashboards.")
+    synthetic_probe: bool = setting(True, "Probe of the public URL from outside the service.")
+    error_rate_percent: float = setting(
+        5.0, "5xx share of requests that trips an alarm (and a rollback).", minimum=0.1, maximum=100
+    )
+    p99_latency_seconds: float = setting(
+        1.0,
+        "p99 target response time that trips an alarm (and a rollback).",
+        minimum=0.01,
+        maximum=60,
+    )
+    cpu_percent: float = setting(80.0, "ECS service CPU utilisation alarm.", minimum=1, maximum=100)
+    memory_percent: float = setting(
+        80.0, "ECS service memory utilisation alarm.", minimum=1, maximum=100
+    )
+    database_cpu_percent: float = setting(
+        80.0, "RDS CPU utilisation alarm.", minimum=1, maximum=100
+    )
+    database_free_storage_gb: float = setting(
+        2.0, "RDS free storage alarm, GiB.", minimum=0.5, maximum=10000
+    )
+    database_connections: int = setting(
+        80, "RDS connection count alarm.", minimum=1, maximum=100000
+    )
+    alarm_period_seconds: int = setting(60, "CloudWatch alarm period.", one_of=(10, 30, 60, 300))
+    alarm_evaluation_periods: int = setting(
+        2, "Periods in breach before an alarm fires.", minimum=1, maximum=10
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """The version being deployed; CI sets these with `pulumi config set --path release.*`."""
+
+    image: str = setting(
+        "",
+        "Image by digest; empty builds app/ and pushes it to the stack's repository.",
+        check=_image_problem,
+    )
+    version: str = setting(
+        "dev",
+        "Version shown by the website and in app_build_info.",
+        check=lambda v: (
+            None
+            if re.match(r"^[A-Za-z0-9._+-]{1,64}$", v)
+            else "must be 1-64 characters of letters, digits and . _ + -"
+        ),
+    )
+    color: Literal["blue", "green"] = setting("blue", "Colour of this release (CI alternates).")
+
+
+# Top-level keys: area objects plus two scalars.
+AREAS: dict[str, type] = {
+    "tags": TagSettings,
+    "network": NetworkSettings,
+    "dns": DnsSettings,
+    "database": DatabaseSettings,
+    "bastion": BastionSettings,
+    "service": ServiceSettings,
+    "deployment": DeploymentSettings,
+    "observability": ObservabilitySettings,
+    "release": ReleaseSettings,
+}
+SCALARS: dict[str, tuple[type, Any, str]] = {
+    "production": (bool, False, "Production stack: the safety settings below must stay on."),
+    "acknowledgeUnsafeProduction": (
+        str,
+        "",
+        "Reason for running production with a safety setting off; empty for none.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    """CIDR blocks of each tier, one per availability zone, in AZ order."""
+
+    public: tuple[str, ...]
+    private: tuple[str, ...]
+    database: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Everything the program needs to know about one stack, validated."""
+
+    stack: str
+    production: bool
+    acknowledge_unsafe_production: str
+    tags: TagSettings
+    network: NetworkSettings
+    dns: DnsSettings
+    database: DatabaseSettings
+    bastion: BastionSettings
+    service: ServiceSettings
+    deployment: DeploymentSettings
+    observability: ObservabilitySettings
+    release: ReleaseSettings
+    subnets: SubnetPlan
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix of the few physical names AWS needs fixed: unique per stack."""
+        return f"{PROJECT}-{self.stack}"
+
+    @property
+    def https(self) -> bool:
+        """Whether the site is served over HTTPS (it is whenever a domain is configured)."""
+        return self.dns.domain != ""
+
+    @property
+    def zone_name(self) -> str:
+        """Hosted zone of the domain."""
+        if self.dns.zone_name:
+            return self.dns.zone_name
+        labels = self.dns.domain.split(".")
+        return ".".join(labels[1:]) if len(labels) > 2 else self.dns.domain
+
+    def stack_tags(self) -> dict[str, str]:
+        """Tags every resource gets through the AWS provider's default tags."""
+        return {
+            "Project": PROJECT,
+            "Environment": self.stack,
+            "ManagedBy": "pulumi",
+            "Owner": self.tags.owner,
+            "CostCentre": self.tags.cost_centre,
+        }
+
+
+STACK_TAG_KEYS = ("Project", "Environment", "ManagedBy", "Owner", "CostCentre")
+
+
+# ---------------------------------------------------------------------------------------------
+# The CIDR plan.
+
+
+def plan_subnets(vpc_cidr: str, az_count: int) -> SubnetPlan:
+    """Splits the VPC into private subnets (large, for tasks) and public and database subnets.
+
+    The VPC is cut into 16 blocks: blocks 0-5 are the private subnets of up to six AZs, block 14
+    is cut into 16 public subnets and block 15 into 16 database subnets. Tasks get the big
+    blocks because every Fargate task takes an address; the other tiers hold a few ENIs each.
+    """
+    vpc = ipaddress.ip_network(vpc_cidr)
+    blocks = list(vpc.subnets(prefixlen_diff=4))
+    public = list(blocks[14].subnets(prefixlen_diff=4))
+    database = list(blocks[15].subnets(prefixlen_diff=4))
+    return SubnetPlan(
+        public=tuple(str(public[i]) for i in range(az_count)),
+        private=tuple(str(blocks[i]) for i in range(az_count)),
+        database=tuple(str(database[i]) for i in range(az_count)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing.
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return " | ".join(json.dumps(a) for a in typing.get_args(annotation))
+    if origin is tuple:
+        return "list of strings"
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _type_name(inner[0])
+    return {bool: "boolean", int: "integer", float: "number", str: "string"}[annotation]
+
+
+def _coerce(annotation: Any, value: Any) -> tuple[Any, str | None]:
+    """Checks a raw value against a field's annotation; returns (value, problem)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None, None
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _coerce(inner[0], value)
+    if origin is Literal:
+        allowed = typing.get_args(annotation)
+        if value in allowed:
+            return value, None
+        return value, f"must be one of {', '.join(json.dumps(a) for a in allowed)}"
+    if origin is tuple:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value), None
+        return value, "must be a list of strings"
+    if annotation is bool:
+        return value, None if isinstance(value, bool) else "must be true or false"
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            return value, "must be a whole number"
+        return int(value), None
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value, "must be a number"
+        return float(value), None
+    if annotation is str:
+        return value, None if isinstance(value, str) else "must be a string"
+    raise TypeError(f"unsupported setting type {annotation!r}")
+
+
+def _unknown_key_issue(path: str, key: str, known: list[str], value: Any) -> Issue:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return Issue(f"{path}{key}", value, f"unknown key; {hint}allowed: {', '.join(known)}")
+
+
+def _parse_area(area: str, cls: type, raw: Any, issues: list[Issue]) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        issues.append(Issue(area, raw, f"must be an object with keys of {cls.__name__}"))
+        raw = {}
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)
+    known = [camel(f.name) for f in fields]
+    for key in raw:
+        if key not in known:
+            issues.append(_unknown_key_issue(f"{area}.", key, known, raw[key]))
+    values: dict[str, Any] = {}
+    for f in fields:
+        key, meta = camel(f.name), f.metadata
+        path = f"{area}.{key}"
+        if key not in raw:
+            if meta["required"]:
+                issues.append(Issue(path, _MISSING, f"is required: {meta['doc']}"))
+            continue
+        value, problem = _coerce(hints[f.name], raw[key])
+        if problem is None and value is not None:
+            problem = _bounds_problem(value, meta)
+        if problem is None and value is not None and meta["check"] is not None:
+            checked = value if not isinstance(value, tuple) else None
+            problem = meta["check"](checked) if checked is not None else None
+        if problem is not None:
+            issues.append(Issue(path, raw[key], problem))
+            continue
+        values[f.name] = value
+    return cls(**values)
+
+
+def _bounds_problem(value: Any, meta: Mapping[str, Any]) -> str | None:
+    if meta["one_of"] is not None and value not in meta["one_of"]:
+        return f"must be one of {', '.join(str(v) for v in meta['one_of'])}"
+    low, high = meta["minimum"], meta["maximum"]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"must be between {low:g} and {high:g}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks across fields and areas.
+
+
+def _network_issues(net: NetworkSettings, issues: list[Issue]) -> SubnetPlan | None:
+    if _cidr_problem(net.cidr) is not None:
+        return None
+    vpc = ipaddress.ip_network(net.cidr)
+    if vpc.version != 4 or not 16 <= vpc.prefixlen <= 20:
+        issues.append(Issue("network.cidr", net.cidr, "must be an IPv4 block from /16 to /20"))
+        return None
+    planned = plan_subnets(net.cidr, net.az_count)
+    tiers: dict[str, tuple[str, ...]] = {}
+    for tier, given, default in (
+        ("public", net.public_subnet_cidrs, planned.public),
+        ("private", net.private_subnet_cidrs, planned.private),
+        ("database", net.database_subnet_cidrs, planned.database),
+    ):
+        key = f"network.{tier}SubnetCidrs"
+        if not given:
+            tiers[tier] = default
+            continue
+        if len(given) != net.az_count:
+            issues.append(
+                Issue(
+                    key,
+                    list(given),
+                    f"must list exactly one CIDR per AZ ({net.az_count}, from azCount)",
+                )
+            )
+        for cidr in given:
+            problem = _cidr_problem(cidr)
+            if problem is not None:
+                issues.append(Issue(key, cidr, problem))
+            elif not ipaddress.ip_network(cidr).subnet_of(vpc):  # type: ignore[arg-type]
+                issues.append(Issue(key, cidr, f"must lie inside the VPC {net.cidr}"))
+            elif ipaddress.ip_network(cidr).prefixlen > 28:
+                issues.append(Issue(key, cidr, "must be /28 or larger (AWS's smallest subnet)"))
+        tiers[tier] = given
+    seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for tier, cidrs in tiers.items():
+        for cidr in cidrs:
+            if _cidr_problem(cidr) is not None:
+                continue
+            network = ipaddress.ip_network(cidr)
+            for other_tier, other in seen:
+                if network.overlaps(other):
+                    issues.append(
+                        Issue(
+                            f"network.{tier}SubnetCidrs",
+                            cidr,
+                            f"overlaps {other} of the {other_tier} subnets",
+                        )
+                    )
+            seen.append((tier, network))
+    return SubnetPlan(tiers["public"], tiers["private"], tiers["database"])
+
+
+def _cidr_list_issues(key: str, cidrs: tuple[str, ...], issues: list[Issue]) -> list[str]:
+    """Reports malformed CIDRs; returns the ones open to the whole internet."""
+    open_to_all = []
+    for cidr in cidrs:
+        problem = _cidr_problem(cidr)
+        if problem is not None:
+            issues.append(Issue(key, cidr, problem))
+        elif ipaddress.ip_network(cidr).prefixlen == 0:
+            open_to_all.append(cidr)
+    return open_to_all
+
+
+def _cross_issues(
+    s: dict[str, Any], production: bool, acknowledged: bool, issues: list[Issue]
+) -> None:
+    db: DatabaseSettings = s["database"]
+    bastion: BastionSettings = s["bastion"]
+    service: ServiceSettings = s["service"]
+    deploy: DeploymentSettings = s["deployment"]
+    dns: DnsSettings = s["dns"]
+    net: NetworkSettings = s["network"]
+
+    if db.max_allocated_storage_gb < db.allocated_storage_gb:
+        issues.append(
+            Issue(
+                "database.maxAllocatedStorageGb",
+                db.max_allocated_storage_gb,
+                f"must be at least allocatedStorageGb ({db.allocated_storage_gb})",
+            )
+        )
+    if db.multi_az and net.az_count < 2:
+        issues.append(Issue("database.multiAz", True, "needs network.azCount of 2 or more"))
+
+    open_ssh = _cidr_list_issues("bastion.sshCidrs", bastion.ssh_cidrs, issues)
+    if open_ssh and not bastion.dangerously_allow_ssh_from_internet:
+        issues.append(
+            Issue(
+                "bastion.sshCidrs",
+                open_ssh,
+                "includes the whole internet; list your own ranges, or set "
+                "bastion.dangerouslyAllowSshFromInternet: true to accept the risk",
+            )
+        )
+    if bastion.ssh_cidrs and not bastion.ssh_public_key:
+        issues.append(
+            Issue("bastion.sshPublicKey", "", "is required when bastion.sshCidrs allows SSH")
+        )
+    if (bastion.ssh_cidrs or bastion.ssh_public_key) and not bastion.enabled:
+        issues.append(Issue("bastion.enabled", False, "must be true when SSH settings are given"))
+
+    if service.capacity == "fargate" and service.memory not in FARGATE_SIZES.get(service.cpu, ()):
+        if service.cpu not in FARGATE_SIZES:
+            issues.append(
+                Issue(
+                    "service.cpu",
+                    service.cpu,
+                    f"must be a Fargate CPU size: {', '.join(str(c) for c in FARGATE_SIZES)}",
+                )
+            )
+        else:
+            sizes = FARGATE_SIZES[service.cpu]
+            issues.append(
+                Issue(
+                    "service.memory",
+                    service.memory,
+                    f"must be a Fargate memory size for cpu {service.cpu}: "
+                    f"{sizes[0]}-{sizes[-1]} MiB in the steps "
+                    f"{', '.join(str(m) for m in sizes[:4])}, ...",
+                )
+            )
+    if service.capacity == "ec2" and service.fargate_spot_percent:
+        issues.append(
+            Issue(
+                "service.fargateSpotPercent",
+                service.fargate_spot_percent,
+                "applies only to capacity fargate; must be 0 with capacity ec2",
+            )
+        )
+    if (
+        service.capacity == "ec2"
+        and service.architecture == "arm64"
+        and not _ARM_FAMILY.match(service.ec2_instance_type)
+    ):
+        issues.append(
+            Issue(
+                "service.ec2InstanceType",
+                service.ec2_instance_type,
+                "must be a Graviton type (t4g, m7g, ...) for architecture arm64",
+            )
+        )
+    if service.min_count > service.max_count:
+        issues.append(
+            Issue(
+                "service.minCount",
+                service.min_count,
+                f"must not exceed maxCount ({service.max_count})",
+            )
+        )
+    if not service.min_count <= service.desired_count <= service.max_count:
+        issues.append(
+            Issue(
+                "service.desiredCount",
+                service.desired_count,
+                f"must lie between minCount ({service.min_count}) and maxCount "
+                f"({service.max_count})",
+            )
+        )
+
+    _deployment_issues(deploy, service, issues)
+
+    if dns.create_zone and not dns.domain:
+        issues.append(Issue("dns.createZone", True, "needs dns.domain"))
+    if (
+        dns.zone_name
+        and dns.domain
+        and not (dns.domain == dns.zone_name or dns.domain.endswith("." + dns.zone_name))
+    ):
+        issues.append(
+            Issue(
+                "dns.zoneName",
+                dns.zone_name,
+                f"must be the domain {dns.domain} or one of its parents",
+            )
+        )
+    if not dns.domain and not deploy.insecure_allow_plain_http:
+        issues.append(
+            Issue(
+                "dns.domain",
+                "",
+                "is required to serve HTTPS; set it, or (outside "
+                "production) set deployment.insecureAllowPlainHttp: true",
+            )
+        )
+    if dns.domain and deploy.insecure_allow_plain_http:
+        issues.append(
+            Issue(
+                "deployment.insecureAllowPlainHttp",
+                True,
+                "must be false when dns.domain is set: the site is served on HTTPS",
+            )
+        )
+
+    if production:
+        if not dns.domain:
+            issues.append(Issue("dns.domain", "", "is required in production (production: true)"))
+        if deploy.insecure_allow_plain_http:
+            issues.append(
+                Issue(
+                    "deployment.insecureAllowPlainHttp",
+                    True,
+                    "is never allowed in production (production: true)",
+                )
+            )
+        if not acknowledged:
+            for path, ok, need in (
+                ("database.deletionProtection", db.deletion_protection, "true"),
+                ("database.multiAz", db.multi_az, "true"),
+                ("database.backupRetentionDays", db.backup_retention_days >= 7, "7 or more"),
+                ("database.finalSnapshot", db.final_snapshot, "true"),
+                ("database.protect", db.protect, "true"),
+                (
+                    "deployment.loadBalancerDeletionProtection",
+                    deploy.load_balancer_deletion_protection,
+                    "true",
+                ),
+            ):
+                if not ok:
+                    value = _field_value(s, path)
+                    issues.append(
+                        Issue(
+                            path,
+                            value,
+                            f"must be {need} in production; to run "
+                            "without it, give the reason in "
+                            "acknowledgeUnsafeProduction",
+                        )
+                    )
+
+
+def _field_value(s: Mapping[str, Any], path: str) -> Any:
+    area, key = path.split(".")
+    obj = s[area]
+    return next(getattr(obj, f.name) for f in dataclasses.fields(obj) if camel(f.name) == key)
+
+
+_STRATEGY_FIELDS = {
+    "canary": ("canary_percent", "canary_bake_time_minutes"),
+    "linear": ("linear_step_percent", "linear_step_bake_time_minutes"),
+}
+
+
+def _deployment_issues(
+    d: DeploymentSettings, service: ServiceSettings, issues: list[Issue]
+) -> None:
+    for strategy, names in _STRATEGY_FIELDS.items():
+        if d.strategy == strategy:
+            continue
+        for name in names:
+            if getattr(d, name) is not None:
+                issues.append(
+                    Issue(
+                        f"deployment.{camel(name)}",
+                        getattr(d, name),
+                        f"applies only to strategy {strategy!r}, not {d.strategy!r}",
+                    )
+                )
+    for name in ("canary_percent", "linear_step_percent"):
+        value = getattr(d, name)
+        if value is not None and abs(value * 10 - round(value * 10)) > 1e-9:
+            issues.append(
+                Issue(f"deployment.{camel(name)}", value, "must be a multiple of 0.1 (AWS's step)")
+            )
+    if d.strategy == "rolling" and d.approval_gate:
+        issues.append(
+            Issue(
+                "deployment.approvalGate",
+                True,
+                "needs a traffic-shifting strategy (blue-green, canary or linear)",
+            )
+        )
+    if d.health_check_timeout_seconds >= d.health_check_interval_seconds:
+        issues.append(
+            Issue(
+                "deployment.healthCheckTimeoutSeconds",
+                d.health_check_timeout_seconds,
+                f"must be less than healthCheckIntervalSeconds ({d.health_check_interval_seconds})",
+            )
+        )
+    if d.test_listener_port == service.container_port:
+        issues.append(
+            Issue(
+                "deployment.testListenerPort",
+                d.test_listener_port,
+                "must differ from service.containerPort",
+            )
+        )
+    open_test = _cidr_list_issues("deployment.testListenerCidrs", d.test_listener_cidrs, issues)
+    if open_test:
+        issues.append(
+            Issue(
+                "deployment.testListenerCidrs",
+                open_test,
+                "must not include the whole internet: the test listener serves unreleased versions",
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points.
+
+
+def load_settings(stack: str, raw: Mapping[str, Any]) -> StackSettings:
+    """Builds validated settings from the project's config values (keys without namespace).
+
+    Raises SettingsError listing every problem when anything is wrong.
+    """
+    issues: list[Issue] = []
+    known = [*AREAS, *SCALARS]
+    for key in raw:
+        if key not in known:
+            issues.append(_unknown_key_issue("", key, known, raw[key]))
+
+    scalars: dict[str, Any] = {}
+    for key, (kind, default, _doc) in SCALARS.items():
+        value = raw.get(key, default)
+        if kind is bool and isinstance(value, str) and value in ("true", "false"):
+            value = value == "true"
+        if not isinstance(value, kind):
+            issues.append(Issue(key, value, f"must be {_type_name(kind)}"))
+            value = default
+        scalars[key] = value
+
+    areas = {area: _parse_area(area, cls, raw.get(area), issues) for area, cls in AREAS.items()}
+    subnets = _network_issues(areas["network"], issues)
+    _cross_issues(
+        areas, scalars["production"], bool(scalars["acknowledgeUnsafeProduction"].strip()), issues
+    )
+
+    if issues:
+        raise SettingsError(stack, issues)
+    assert subnets is not None
+    return StackSettings(
+        stack=stack,
+        production=scalars["production"],
+        acknowledge_unsafe_production=scalars["acknowledgeUnsafeProduction"],
+        subnets=subnets,
+        **areas,
+    )
+
+
+def _decode(value: Any) -> Any:
+    """Config values reach the program as strings; objects, lists and scalars as JSON text."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def raw_project_config() -> dict[str, Any]:
+    """Every `ecs-platform:*` config value the engine passed to the program, decoded."""
+    from pulumi.runtime import config as runtime_config
+
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{PROJECT}:"
+    raw = {
+        key[len(prefix) :]: _decode(value)
+        for key, value in merged.items()
+        if key.startswith(prefix)
+    }
+    # Strings that happen to look like JSON numbers stay strings where a string is expected.
+    if "acknowledgeUnsafeProduction" in raw and not isinstance(
+        raw["acknowledgeUnsafeProduction"], str
+    ):
+        raw["acknowledgeUnsafeProduction"] = str(raw["acknowledgeUnsafeProduction"])
+    return raw
+
+
+def from_pulumi_config() -> StackSettings:
+    """Loads the settings of the stack being deployed (or rendered under mocks)."""
+    return load_settings(pulumi.get_stack(), raw_project_config())
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference documentation, generated from the declarations above.
+
+
+def reference_rows() -> list[tuple[str, str, str, str]]:
+    """(key, type, default, meaning) for every configuration key, in declaration order."""
+    rows = [
+        (key, _type_name(kind), json.dumps(default), doc)
+        for key, (kind, default, doc) in SCALARS.items()
+    ]
+    for area, cls in AREAS.items():
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            default = (
+                "(required)"
+                if f.metadata["required"]
+                else json.dumps(list(f.default) if isinstance(f.default, tuple) else f.default)
+            )
+            if f.default is None:
+                default = "(strategy default)"
+            rows.append(
+                (f"{area}.{camel(f.name)}", _type_name(hints[f.name]), default, f.metadata["doc"])
+            )
+    return rows
+
+
+def reference_table() -> str:
+    """The README's configuration table, as Markdown."""
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for key, kind, default, doc in reference_rows():
+        lines.append(f"| `{key}` | {kind} | `{default}` | {doc.replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+def area_defaults(area: str) -> dict[str, Any]:
+    """Default object of an area, as Pulumi.yaml declares it (required keys left out)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(AREAS[area]):
+        if f.metadata["required"] or f.default is None:
+            continue
+        out[camel(f.name)] = list(f.default) if isinstance(f.default, tuple) else f.default
+    return out
+
+
+if __name__ == "__main__":
+    print(reference_table())
