@@ -1,0 +1,345 @@
+"""Run the website, Prometheus, Alertmanager and the blackbox exporter on loopback.
+
+Everything binds 127.0.0.1 on free ports, keeps its data in a temporary directory and
+is stopped when the `LocalStack` context exits, whatever happened inside it. The servers
+are Debian's (`make debs` installs them). The rule files are the repository's with their
+`for:` durations divided by `divisor`, and Alertmanager's grouping timers likewise, so
+that an alert fires in seconds instead of minutes; nothing else changes.
+
+    python -m observability.localstack      # the alert scenario, prints its timings
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from observability import render
+
+PROMETHEUS = "/usr/bin/prometheus"
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
+REPO = render.ROOT.parent
+#: Production `for:` and Alertmanager timers are divided by this in the local run.
+DEFAULT_DIVISOR = 30.0
+STARTUP_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def missing_binaries() -> list[str]:
+    """The Debian server binaries this run needs that are not installed."""
+    return [path for path in (PROMETHEUS, ALERTMANAGER, BLACKBOX) if not os.access(path, os.X_OK)]
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    """Status and body of a GET; status 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (OSError, urllib.error.URLError):
+        return 0, b""
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> float:
+    """Poll `check` until it is true; seconds it took. TimeoutError naming `what` if not."""
+    start = time.monotonic()
+    while True:
+        if check():
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"{what}: not true after {timeout:.0f}s")
+        time.sleep(step)
+
+
+@dataclass
+class Notification:
+    """One webhook call from Alertmanager."""
+
+    receiver: str
+    received_at: float
+    body: dict[str, Any]
+
+    def alerts(self) -> list[tuple[str, str]]:
+        """(alertname, status) of every alert in the notification."""
+        return [(a["labels"].get("alertname", ""), a["status"]) for a in self.body["alerts"]]
+
+
+@dataclass
+class WebhookReceiver:
+    """A tiny HTTP server that records what Alertmanager posts to it."""
+
+    notifications: list[Notification] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> str:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with receiver._lock:
+                    receiver.notifications.append(
+                        Notification(self.path.strip("/"), time.monotonic(), body)
+                    )
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def seen(self, alertname: str, status: str, since: float = 0.0) -> float | None:
+        """When an alert with that status first arrived after `since` (monotonic)."""
+        with self._lock:
+            for note in self.notifications:
+                if note.received_at >= since and (alertname, status) in note.alerts():
+                    return note.received_at
+        return None
+
+
+def website_command(port: int) -> list[str]:
+    """The command that runs the website on `port` (the stand-in until app/ has one)."""
+    return [sys.executable, "-m", "observability.standin", "--port", str(port)]
+
+
+class LocalStack:
+    """The four servers and the webhook receiver; use as a context manager."""
+
+    def __init__(self, divisor: float = DEFAULT_DIVISOR, interval_seconds: int = 1) -> None:
+        self.divisor = divisor
+        self.interval_seconds = interval_seconds
+        self.webhook = WebhookReceiver()
+        self.ports = {
+            name: free_port() for name in ("website", "prometheus", "alertmanager", "blackbox")
+        }
+        self.workdir = Path(tempfile.mkdtemp(prefix="ecs-platform-observability-"))
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def url(self, name: str, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    # -- lifecycle -------------------------------------------------------------------
+    def __enter__(self) -> LocalStack:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        missing = missing_binaries()
+        if missing:
+            raise FileNotFoundError(f"missing {missing}: run `make debs`")
+        webhook_url = self.webhook.start()
+        self._write_configs(webhook_url)
+        self.start_website()
+        self._spawn(
+            "blackbox",
+            [
+                BLACKBOX,
+                f"--config.file={render.BLACKBOX_CONFIG}",
+                f"--web.listen-address=127.0.0.1:{self.ports['blackbox']}",
+            ],
+        )
+        self._spawn(
+            "alertmanager",
+            [
+                ALERTMANAGER,
+                f"--config.file={self.workdir / 'alertmanager.yml'}",
+                f"--storage.path={self.workdir / 'alertmanager-data'}",
+                f"--web.listen-address=127.0.0.1:{self.ports['alertmanager']}",
+                "--cluster.listen-address=",
+            ],
+        )
+        self._spawn(
+            "prometheus",
+            [
+                PROMETHEUS,
+                f"--config.file={self.workdir / 'prometheus.yml'}",
+                f"--storage.tsdb.path={self.workdir / 'prometheus-data'}",
+                f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}",
+                "--rules.alert.resend-delay=1s",
+            ],
+        )
+        for name, path in (
+            ("blackbox", "/-/healthy"),
+            ("alertmanager", "/-/ready"),
+            ("prometheus", "/-/ready"),
+        ):
+            self._wait_http(name, path)
+
+    def close(self) -> None:
+        for name in list(self.processes):
+            self._stop(name)
+        self.webhook.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def start_website(self) -> None:
+        self._spawn("website", website_command(self.ports["website"]))
+        self._wait_http("website", "/healthz")
+
+    def stop_website(self) -> None:
+        self._stop("website")
+
+    # -- queries ---------------------------------------------------------------------
+    def query(self, expr: str) -> dict[str, Any]:
+        """The `data` of a Prometheus instant query; ValueError on a query error."""
+        url = self.url("prometheus", "/api/v1/query?") + urllib.parse.urlencode({"query": expr})
+        status, body = http_get(url)
+        payload = json.loads(body or b"{}")
+        if status != 200 or payload.get("status") != "success":
+            raise ValueError(f"query {expr!r} failed: {status} {payload.get('error', body[:200])}")
+        return dict(payload["data"])
+
+    def wait_for_samples(self, expr: str, timeout: float) -> float:
+        return wait_until(lambda: bool(self.query(expr)["result"]), timeout, f"samples of {expr}")
+
+    # -- internals -------------------------------------------------------------------
+    def _write_configs(self, webhook_url: str) -> None:
+        rules_dir = self.workdir / "rules"
+        rules_dir.mkdir()
+        for path in render.rule_files():
+            (rules_dir / path.name).write_text(render.scaled_rules_yaml(path, self.divisor))
+        prometheus = render.local_prometheus_config(
+            website=f"127.0.0.1:{self.ports['website']}",
+            blackbox=f"127.0.0.1:{self.ports['blackbox']}",
+            alertmanager=f"127.0.0.1:{self.ports['alertmanager']}",
+            probe_url=self.url("website", "/"),
+            rule_glob=str(rules_dir / "*.rules.yml"),
+            interval_seconds=self.interval_seconds,
+        )
+        (self.workdir / "prometheus.yml").write_text(yaml.safe_dump(prometheus, sort_keys=False))
+        alertmanager = render.alertmanager_config(
+            "webhook", webhook_url=webhook_url, divisor=self.divisor
+        )
+        (self.workdir / "alertmanager.yml").write_text(
+            yaml.safe_dump(alertmanager, sort_keys=False)
+        )
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = (self.workdir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+
+    def _stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def _wait_http(self, name: str, path: str) -> None:
+        def ready() -> bool:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}: {self.log(name)}")
+            return http_get(self.url(name, path), timeout=1.0)[0] == 200
+
+        wait_until(ready, STARTUP_TIMEOUT, f"{name} answering on {path}")
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+
+#: The alerts the scenario expects when the website stops.
+OUTAGE_ALERTS = ("WebsiteTargetDown", "WebsiteProbeFailing")
+
+
+@contextlib.contextmanager
+def running_stack(divisor: float = DEFAULT_DIVISOR) -> Iterator[LocalStack]:
+    with LocalStack(divisor=divisor) as stack:
+        yield stack
+
+
+def outage_scenario(stack: LocalStack, timeout: float = 60.0) -> dict[str, float]:
+    """Stop the website, wait for the outage alerts at the webhook, restart it, wait for
+    them to resolve. Seconds from each action to each notification."""
+    stack.wait_for_samples('up{job="website"} == 1', timeout=15)
+    stack.wait_for_samples('probe_success{job="blackbox"} == 1', timeout=15)
+    timings: dict[str, float] = {}
+    stopped = time.monotonic()
+    stack.stop_website()
+    for alert in OUTAGE_ALERTS:
+        wait_until(
+            lambda a=alert: stack.webhook.seen(a, "firing", stopped) is not None,
+            timeout - (time.monotonic() - stopped),
+            f"{alert} firing at the webhook",
+        )
+        timings[f"{alert} firing"] = (stack.webhook.seen(alert, "firing", stopped) or 0) - stopped
+    restarted = time.monotonic()
+    stack.start_website()
+    for alert in OUTAGE_ALERTS:
+        wait_until(
+            lambda a=alert: stack.webhook.seen(a, "resolved", restarted) is not None,
+            timeout - (time.monotonic() - restarted),
+            f"{alert} resolved at the webhook",
+        )
+        timings[f"{alert} resolved"] = (
+            stack.webhook.seen(alert, "resolved", restarted) or 0
+        ) - restarted
+    return timings
+
+
+def main() -> None:
+    with running_stack() as stack:
+        timings = outage_scenario(stack)
+    for what, seconds in timings.items():
+        print(f"{what:<36} {seconds:5.1f} s")
+
+
+if __name__ == "__main__":
+    main()
