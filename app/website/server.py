@@ -204,7 +204,9 @@ async def sign_guestbook(request: web.Request) -> web.Response:
             entry.as_json(), status=201, headers={"Location": "/guestbook"}, dumps=json.dumps
         )
     # Post/redirect/get: reloading the page does not sign twice.
-    raise web.HTTPSeeOther(location="/guestbook")
+    return text(
+        303, "303 See Other: signed; the guest book is at /guestbook", Location="/guestbook"
+    )
 
 
 async def check_database_forever(state: State) -> None:
