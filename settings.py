@@ -565,6 +565,7 @@ class StackSettings:
     """Everything the program needs to know about one stack, validated."""
 
     stack: str
+    region: str
     production: bool
     acknowledge_unsafe_production: str
     tags: TagSettings
@@ -639,7 +640,7 @@ def plan_subnets(vpc_cidr: str, az_count: int) -> SubnetPlan:
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin is Literal:
-        return " | ".join(json.dumps(a) for a in typing.get_args(annotation))
+        return "one of " + ", ".join(json.dumps(a) for a in typing.get_args(annotation))
     if origin is tuple:
         return "list of strings"
     if origin in (typing.Union, types.UnionType):
@@ -723,9 +724,9 @@ def _bounds_problem(value: Any, meta: Mapping[str, Any]) -> str | None:
     if meta["one_of"] is not None and value not in meta["one_of"]:
         return f"must be one of {', '.join(str(v) for v in meta['one_of'])}"
     low, high = meta["minimum"], meta["maximum"]
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if (low is not None and value < low) or (high is not None and value > high):
-            return f"must be between {low:g} and {high:g}"
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and ((low is not None and value < low) or (high is not None and value > high)):
+        return f"must be between {low:g} and {high:g}"
     return None
 
 
@@ -833,6 +834,16 @@ def _cross_issues(
     if bastion.ssh_cidrs and not bastion.ssh_public_key:
         issues.append(
             Issue("bastion.sshPublicKey", "", "is required when bastion.sshCidrs allows SSH")
+        )
+    if bastion.enabled and not bastion.ssh_cidrs and net.nat_strategy == "none":
+        issues.append(
+            Issue(
+                "bastion.enabled",
+                True,
+                "a bastion without SSH is reached through "
+                "SSM from a private subnet, which needs network.natStrategy other "
+                "than none; set sshCidrs, a NAT strategy, or enabled: false",
+            )
         )
     if (bastion.ssh_cidrs or bastion.ssh_public_key) and not bastion.enabled:
         issues.append(Issue("bastion.enabled", False, "must be true when SSH settings are given"))
@@ -1038,12 +1049,22 @@ def _deployment_issues(
 # Entry points.
 
 
-def load_settings(stack: str, raw: Mapping[str, Any]) -> StackSettings:
-    """Builds validated settings from the project's config values (keys without namespace).
+def load_settings(stack: str, raw: Mapping[str, Any], region: str = "us-east-1") -> StackSettings:
+    """Builds validated settings from the project's config values (keys without namespace)
+    and the stack's `aws:region`.
 
     Raises SettingsError listing every problem when anything is wrong.
     """
     issues: list[Issue] = []
+    if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", region or ""):
+        issues.append(
+            Issue(
+                "(aws:region)",
+                region,
+                "must be an AWS region such as us-east-1; "
+                "set it with `pulumi config set aws:region us-east-1`",
+            )
+        )
     known = [*AREAS, *SCALARS]
     for key in raw:
         if key not in known:
@@ -1070,6 +1091,7 @@ def load_settings(stack: str, raw: Mapping[str, Any]) -> StackSettings:
     assert subnets is not None
     return StackSettings(
         stack=stack,
+        region=region,
         production=scalars["production"],
         acknowledge_unsafe_production=scalars["acknowledgeUnsafeProduction"],
         subnets=subnets,
@@ -1108,7 +1130,10 @@ def raw_project_config() -> dict[str, Any]:
 
 def from_pulumi_config() -> StackSettings:
     """Loads the settings of the stack being deployed (or rendered under mocks)."""
-    return load_settings(pulumi.get_stack(), raw_project_config())
+    from pulumi.runtime import config as runtime_config
+
+    region = runtime_config.get_config("aws:region") or ""
+    return load_settings(pulumi.get_stack(), raw_project_config(), region=str(region))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,8 +47,13 @@ class StackKey(pulumi.ComponentResource):
             statement("AccountAdministersKey", ["kms:*"], "*", principal={"AWS": root}),
             statement(
                 "CloudWatchLogsUseKey",
-                ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                 "kms:Describe*"],
+                [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
                 "*",
                 principal={"Service": region.region.apply(lambda r: f"logs.{r}.amazonaws.com")},
                 condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arns}},
@@ -70,8 +75,9 @@ class StackKey(pulumi.ComponentResource):
             tags={"Name": args.alias},
             opts=child,
         )
-        aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=key.key_id,
-                      opts=child)
+        aws.kms.Alias(
+            f"{name}-alias", name=f"alias/{args.alias}", target_key_id=key.key_id, opts=child
+        )
         self.key_arn = key.arn
         self.key_id = key.key_id
         self.register_outputs({"key_arn": self.key_arn, "key_id": self.key_id})

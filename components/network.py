@@ -48,11 +48,16 @@ class NetworkArgs:
         return len(self.public_subnet_cidrs)
 
     def __post_init__(self) -> None:
-        counts = {len(self.public_subnet_cidrs), len(self.private_subnet_cidrs),
-                  len(self.database_subnet_cidrs)}
+        counts = {
+            len(self.public_subnet_cidrs),
+            len(self.private_subnet_cidrs),
+            len(self.database_subnet_cidrs),
+        }
         if len(counts) != 1 or not 1 <= self.az_count <= 6:
-            raise ValueError("public, private and database subnet lists must each hold one CIDR "
-                             "per AZ, 1 to 6 AZs")
+            raise ValueError(
+                "public, private and database subnet lists must each hold one CIDR "
+                "per AZ, 1 to 6 AZs"
+            )
         if self.availability_zones and len(self.availability_zones) != self.az_count:
             raise ValueError("availability_zones must name one AZ per subnet")
 
@@ -106,15 +111,18 @@ class Network(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(opts=invoke).account_id
         if args.availability_zones:
             zones: pulumi.Output[list[str]] = pulumi.Output.from_input(
-                list(args.availability_zones))
+                list(args.availability_zones)
+            )
         else:
             zones = aws.get_availability_zones_output(state="available", opts=invoke).names
 
         def zone(i: int) -> pulumi.Output[str]:
             def pick(names: list[str]) -> str:
                 if len(names) <= i:
-                    raise ValueError(f"the region offers {len(names)} availability zones; "
-                                     f"the network needs {args.az_count}")
+                    raise ValueError(
+                        f"the region offers {len(names)} availability zones; "
+                        f"the network needs {args.az_count}"
+                    )
                 return names[i]
 
             return zones.apply(pick)
@@ -129,11 +137,16 @@ class Network(pulumi.ComponentResource):
         )
         # Takes over the VPC's default security group and leaves it with no rules at all.
         aws.ec2.DefaultSecurityGroup(
-            f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
-            tags={"Name": f"{name}-default-deny-all"}, opts=child,
+            f"{name}-default-sg",
+            vpc_id=vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": f"{name}-default-deny-all"},
+            opts=child,
         )
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id,
-                                      tags={"Name": f"{name}-igw"}, opts=child)
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child
+        )
 
         def subnets(tier: str, cidrs: tuple[str, ...]) -> list[aws.ec2.Subnet]:
             return [
@@ -154,49 +167,82 @@ class Network(pulumi.ComponentResource):
         private = subnets("private", args.private_subnet_cidrs)
         database = subnets("database", args.database_subnet_cidrs)
 
-        public_rt = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=vpc.id,
-                                       tags={"Name": f"{name}-public"}, opts=child)
-        aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id,
-                      destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt", vpc_id=vpc.id, tags={"Name": f"{name}-public"}, opts=child
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
         for i, subnet in enumerate(public):
-            aws.ec2.RouteTableAssociation(f"{name}-public-rta-{i}", subnet_id=subnet.id,
-                                          route_table_id=public_rt.id, opts=child)
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-rta-{i}",
+                subnet_id=subnet.id,
+                route_table_id=public_rt.id,
+                opts=child,
+            )
 
         # One private route table per AZ so that each AZ can leave through its own NAT.
         private_rts = []
         for i, subnet in enumerate(private):
-            rt = aws.ec2.RouteTable(f"{name}-private-rt-{i}", vpc_id=vpc.id,
-                                    tags={"Name": f"{name}-private-{i}"}, opts=child)
-            aws.ec2.RouteTableAssociation(f"{name}-private-rta-{i}", subnet_id=subnet.id,
-                                          route_table_id=rt.id, opts=child)
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-rt-{i}",
+                vpc_id=vpc.id,
+                tags={"Name": f"{name}-private-{i}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-rta-{i}", subnet_id=subnet.id, route_table_id=rt.id, opts=child
+            )
             private_rts.append(rt)
 
-        database_rt = aws.ec2.RouteTable(f"{name}-database-rt", vpc_id=vpc.id,
-                                         tags={"Name": f"{name}-database"}, opts=child)
+        database_rt = aws.ec2.RouteTable(
+            f"{name}-database-rt", vpc_id=vpc.id, tags={"Name": f"{name}-database"}, opts=child
+        )
         for i, subnet in enumerate(database):
-            aws.ec2.RouteTableAssociation(f"{name}-database-rta-{i}", subnet_id=subnet.id,
-                                          route_table_id=database_rt.id, opts=child)
+            aws.ec2.RouteTableAssociation(
+                f"{name}-database-rta-{i}",
+                subnet_id=subnet.id,
+                route_table_id=database_rt.id,
+                opts=child,
+            )
 
         nat_gateways: list[aws.ec2.NatGateway] = []
         nat_groups: list[aws.autoscaling.Group] = []
         if args.nat_strategy in ("single", "per-az"):
             count = 1 if args.nat_strategy == "single" else args.az_count
             for i in range(count):
-                eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc",
-                                  tags={"Name": f"{name}-nat-{i}"}, opts=child)
-                nat_gateways.append(aws.ec2.NatGateway(
-                    f"{name}-nat-{i}", allocation_id=eip.id, subnet_id=public[i].id,
+                eip = aws.ec2.Eip(
+                    f"{name}-nat-eip-{i}",
+                    domain="vpc",
                     tags={"Name": f"{name}-nat-{i}"},
-                    opts=ResourceOptions(parent=self, depends_on=[igw]),
-                ))
+                    opts=child,
+                )
+                nat_gateways.append(
+                    aws.ec2.NatGateway(
+                        f"{name}-nat-{i}",
+                        allocation_id=eip.id,
+                        subnet_id=public[i].id,
+                        tags={"Name": f"{name}-nat-{i}"},
+                        opts=ResourceOptions(parent=self, depends_on=[igw]),
+                    )
+                )
             for i, rt in enumerate(private_rts):
                 gateway = nat_gateways[i if args.nat_strategy == "per-az" else 0]
-                aws.ec2.Route(f"{name}-private-default-{i}", route_table_id=rt.id,
-                              destination_cidr_block="0.0.0.0/0", nat_gateway_id=gateway.id,
-                              opts=child)
+                aws.ec2.Route(
+                    f"{name}-private-default-{i}",
+                    route_table_id=rt.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=gateway.id,
+                    opts=child,
+                )
         elif args.nat_strategy == "instance":
-            nat_groups = self._nat_instances(name, args, vpc, public, private_rts, region,
-                                              account, child)
+            nat_groups = self._nat_instances(
+                name, args, vpc, public, private_rts, region, account, child
+            )
 
         # S3 is reached through the free gateway endpoint (ECR image layers live in S3).
         aws.ec2.VpcEndpoint(
@@ -220,13 +266,15 @@ class Network(pulumi.ComponentResource):
         self.database_subnet_ids = pulumi.Output.all(*[s.id for s in database])
         self.nat_gateway_ids = pulumi.Output.all(*[g.id for g in nat_gateways])
         self.nat_instance_group_names = pulumi.Output.all(*[g.name for g in nat_groups])
-        self.register_outputs({
-            "vpc_id": self.vpc_id,
-            "public_subnet_ids": self.public_subnet_ids,
-            "private_subnet_ids": self.private_subnet_ids,
-            "database_subnet_ids": self.database_subnet_ids,
-            "nat_gateway_ids": self.nat_gateway_ids,
-        })
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "database_subnet_ids": self.database_subnet_ids,
+                "nat_gateway_ids": self.nat_gateway_ids,
+            }
+        )
 
     def _nat_instances(
         self,
@@ -250,13 +298,20 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-nat-from-vpc", security_group_id=sg.id, cidr_ipv4=args.cidr,
-            ip_protocol="-1", description="Any traffic from inside the VPC to be forwarded",
+            f"{name}-nat-from-vpc",
+            security_group_id=sg.id,
+            cidr_ipv4=args.cidr,
+            ip_protocol="-1",
+            description="Any traffic from inside the VPC to be forwarded",
             opts=child,
         )
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-nat-to-internet", security_group_id=sg.id, cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1", description="Forwarded traffic to the internet", opts=child,
+            f"{name}-nat-to-internet",
+            security_group_id=sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1",
+            description="Forwarded traffic to the internet",
+            opts=child,
         )
         enis = []
         for i, rt in enumerate(private_rts):
@@ -269,9 +324,13 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-nat-{i}"},
                 opts=child,
             )
-            aws.ec2.Route(f"{name}-private-default-{i}", route_table_id=rt.id,
-                          destination_cidr_block="0.0.0.0/0", network_interface_id=eni.id,
-                          opts=child)
+            aws.ec2.Route(
+                f"{name}-private-default-{i}",
+                route_table_id=rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                network_interface_id=eni.id,
+                opts=child,
+            )
             enis.append(eni)
 
         role = aws.iam.Role(
@@ -282,77 +341,105 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         aws.iam.RolePolicyAttachment(
-            f"{name}-nat-ssm", role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", opts=child,
+            f"{name}-nat-ssm",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            opts=child,
         )
         eni_arns = [
             pulumi.Output.all(region, account, e.id).apply(
-                lambda rai: f"arn:aws:ec2:{rai[0]}:{rai[1]}:network-interface/{rai[2]}")
+                lambda rai: f"arn:aws:ec2:{rai[0]}:{rai[1]}:network-interface/{rai[2]}"
+            )
             for e in enis
         ]
         instance_arn = pulumi.Output.all(region, account).apply(
-            lambda ra: f"arn:aws:ec2:{ra[0]}:{ra[1]}:instance/*")
+            lambda ra: f"arn:aws:ec2:{ra[0]}:{ra[1]}:instance/*"
+        )
         aws.iam.RolePolicy(
             f"{name}-nat-attach",
             role=role.id,
             policy=document(
-                statement("AttachStaticInterface", ["ec2:AttachNetworkInterface"],
-                          [*eni_arns, instance_arn]),
-                statement("TurnOffSourceDestCheck", ["ec2:ModifyInstanceAttribute"],
-                          [instance_arn],
-                          condition={"StringLike": {"aws:ResourceTag/aws:autoscaling:"
-                                                      "groupName": f"{name}-nat-*"}}),
+                statement(
+                    "AttachStaticInterface",
+                    ["ec2:AttachNetworkInterface"],
+                    [*eni_arns, instance_arn],
+                ),
+                statement(
+                    "TurnOffSourceDestCheck",
+                    ["ec2:ModifyInstanceAttribute"],
+                    [instance_arn],
+                    condition={
+                        "StringLike": {"aws:ResourceTag/aws:autoscaling:groupName": f"{name}-nat-*"}
+                    },
+                ),
             ),
             opts=child,
         )
-        profile = aws.iam.InstanceProfile(f"{name}-nat-profile", role=role.name,
-                                          tags={"Name": f"{name}-nat"}, opts=child)
-        ami = aws.ssm.get_parameter_output(name=AL2023_ARM_AMI_PARAMETER,
-                                           opts=pulumi.InvokeOptions(parent=self))
+        profile = aws.iam.InstanceProfile(
+            f"{name}-nat-profile", role=role.name, tags={"Name": f"{name}-nat"}, opts=child
+        )
+        ami = aws.ssm.get_parameter_output(
+            name=AL2023_ARM_AMI_PARAMETER, opts=pulumi.InvokeOptions(parent=self)
+        )
         groups = []
         for i, eni in enumerate(enis):
             user_data = pulumi.Output.all(eni.id, region).apply(
-                lambda er: base64.b64encode(
-                    nat_instance_user_data(er[0], er[1]).encode()).decode())
+                lambda er: base64.b64encode(nat_instance_user_data(er[0], er[1]).encode()).decode()
+            )
             template = aws.ec2.LaunchTemplate(
                 f"{name}-nat-lt-{i}",
                 image_id=ami.value,
                 instance_type=args.nat_instance_type,
                 iam_instance_profile={"arn": profile.arn},
-                metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
-                                  "http_put_response_hop_limit": 1},
-                network_interfaces=[{
-                    "associate_public_ip_address": True,
-                    "device_index": 0,
-                    "security_groups": [sg.id],
-                    "subnet_id": public[i].id,
-                    "delete_on_termination": True,
-                }],
-                block_device_mappings=[{
-                    "device_name": "/dev/xvda",
-                    "ebs": {"volume_size": 8, "volume_type": "gp3", "encrypted": "true",
-                            "delete_on_termination": "true"},
-                }],
+                metadata_options={
+                    "http_tokens": "required",
+                    "http_endpoint": "enabled",
+                    "http_put_response_hop_limit": 1,
+                },
+                network_interfaces=[
+                    {
+                        "associate_public_ip_address": True,
+                        "device_index": 0,
+                        "security_groups": [sg.id],
+                        "subnet_id": public[i].id,
+                        "delete_on_termination": True,
+                    }
+                ],
+                block_device_mappings=[
+                    {
+                        "device_name": "/dev/xvda",
+                        "ebs": {
+                            "volume_size": 8,
+                            "volume_type": "gp3",
+                            "encrypted": "true",
+                            "delete_on_termination": "true",
+                        },
+                    }
+                ],
                 user_data=user_data,
-                tag_specifications=[{"resource_type": "instance",
-                                     "tags": {"Name": f"{name}-nat-{i}"}}],
+                tag_specifications=[
+                    {"resource_type": "instance", "tags": {"Name": f"{name}-nat-{i}"}}
+                ],
                 tags={"Name": f"{name}-nat-{i}"},
                 opts=child,
             )
-            groups.append(aws.autoscaling.Group(
-                f"{name}-nat-asg-{i}",
-                name=f"{name}-nat-{i}",
-                min_size=1,
-                max_size=1,
-                desired_capacity=1,
-                vpc_zone_identifiers=[public[i].id],
-                launch_template={"id": template.id, "version": template.latest_version.apply(
-                    str)},
-                health_check_type="EC2",
-                tags=[{"key": "Name", "value": f"{name}-nat-{i}",
-                       "propagate_at_launch": True}],
-                opts=child,
-            ))
+            groups.append(
+                aws.autoscaling.Group(
+                    f"{name}-nat-asg-{i}",
+                    name=f"{name}-nat-{i}",
+                    min_size=1,
+                    max_size=1,
+                    desired_capacity=1,
+                    vpc_zone_identifiers=[public[i].id],
+                    launch_template={
+                        "id": template.id,
+                        "version": template.latest_version.apply(str),
+                    },
+                    health_check_type="EC2",
+                    tags=[{"key": "Name", "value": f"{name}-nat-{i}", "propagate_at_launch": True}],
+                    opts=child,
+                )
+            )
         return groups
 
     def _interface_endpoints(
@@ -365,14 +452,21 @@ class Network(pulumi.ComponentResource):
         child: ResourceOptions,
     ) -> None:
         sg = aws.ec2.SecurityGroup(
-            f"{name}-endpoints-sg", vpc_id=vpc.id,
+            f"{name}-endpoints-sg",
+            vpc_id=vpc.id,
             description="Interface endpoints: HTTPS from inside the VPC",
-            tags={"Name": f"{name}-endpoints"}, opts=child,
+            tags={"Name": f"{name}-endpoints"},
+            opts=child,
         )
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-https", security_group_id=sg.id, cidr_ipv4=args.cidr,
-            ip_protocol="tcp", from_port=443, to_port=443,
-            description="HTTPS to AWS APIs from inside the VPC", opts=child,
+            f"{name}-endpoints-https",
+            security_group_id=sg.id,
+            cidr_ipv4=args.cidr,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS to AWS APIs from inside the VPC",
+            opts=child,
         )
         for service in INTERFACE_ENDPOINT_SERVICES:
             aws.ec2.VpcEndpoint(
@@ -404,8 +498,9 @@ class Network(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com",
-                                                  source_account=account),
+            assume_role_policy=assume_role_policy(
+                "vpc-flow-logs.amazonaws.com", source_account=account
+            ),
             description="VPC flow logs: write to their log group",
             tags={"Name": f"{name}-flow-logs"},
             opts=child,
@@ -413,11 +508,13 @@ class Network(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-flow-logs-write",
             role=role.id,
-            policy=document(statement(
-                "WriteFlowLogs",
-                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                [log_group.arn, log_group.arn.apply(lambda a: f"{a}:*")],
-            )),
+            policy=document(
+                statement(
+                    "WriteFlowLogs",
+                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    [log_group.arn, log_group.arn.apply(lambda a: f"{a}:*")],
+                )
+            ),
             opts=child,
         )
         aws.ec2.FlowLog(

@@ -9,6 +9,7 @@ parent, the provider and the resource options that matter for review (protect, i
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,7 +84,11 @@ class AwsMocks(pulumi.runtime.Mocks):
         inputs = dict(args.inputs)
         typ, name = args.typ, args.name
         if typ.startswith("pulumi:providers:"):
-            tags = (inputs.get("defaultTags") or {}).get("tags") or {}
+            # Provider inputs arrive as strings; nested objects as JSON text.
+            default_tags = inputs.get("defaultTags") or {}
+            if isinstance(default_tags, str):
+                default_tags = json.loads(default_tags)
+            tags = default_tags.get("tags") or {}
             self.default_tags[name] = dict(tags)
             return f"{name}-provider-id", inputs
         if not args.custom:
@@ -346,6 +351,16 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "id": ZONE_ID,
                 "nameServers": ["ns-1.awsdns-1.org"],
                 "arn": f"arn:aws:route53:::hostedzone/{ZONE_ID}",
+            }
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = a.get("registryId") or ACCOUNT_ID
+            return {
+                "authorizationToken": "QVdTOm1vY2stdG9rZW4=",
+                "userName": "AWS",
+                "password": "mock-ecr-password",
+                "id": registry,
+                "expiresAt": "2099-01-01",
+                "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
             }
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             acct = ELB_ACCOUNT.get(region, "127311923021")

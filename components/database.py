@@ -1,0 +1,209 @@
+"""Database: PostgreSQL on RDS in the isolated database subnets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import ResourceOptions
+
+from components.policies import assume_role_policy
+
+POSTGRES_PORT = 5432
+LOG_EXPORTS = ("postgresql", "upgrade")
+
+
+def parameter_group_family(engine_version: str) -> str:
+    """RDS parameter group family of a PostgreSQL version: 16.4 -> postgres16."""
+    return f"postgres{engine_version.split('.')[0]}"
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    """Placement, size and safety settings of the database."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of the database."""
+    subnet_ids: pulumi.Input[list[str]]
+    """Isolated subnets the database may be placed in (one per AZ)."""
+    kms_key_arn: pulumi.Input[str]
+    """KMS key for storage, Performance Insights, the master secret and log groups."""
+    identifier: str
+    """RDS instance identifier, unique in the account and region (e.g. ecs-platform-stage)."""
+    instance_class: str = "db.t4g.micro"
+    """RDS instance class."""
+    engine_version: str = "16"
+    """PostgreSQL version."""
+    allocated_storage_gb: int = 20
+    """Initial gp3 storage."""
+    max_allocated_storage_gb: int = 100
+    """Storage autoscaling ceiling."""
+    multi_az: bool = False
+    """Synchronous standby in a second AZ."""
+    deletion_protection: bool = True
+    """RDS refuses to delete the instance."""
+    backup_retention_days: int = 7
+    """Days automated backups are kept."""
+    final_snapshot: bool = True
+    """Snapshot on deletion."""
+    protect: bool = True
+    """Pulumi refuses to delete the instance."""
+    performance_insights: bool = True
+    """Performance Insights (7 days, free tier), encrypted with the key."""
+    monitoring_interval_seconds: int = 60
+    """Enhanced monitoring interval; 0 turns it off."""
+    database_name: str = "app"
+    """Application database created with the instance."""
+    master_username: str = "app_admin"
+    """Master user; RDS generates its password and keeps it in Secrets Manager."""
+    log_retention_days: int = 30
+    """Days exported PostgreSQL logs are kept."""
+
+    def __post_init__(self) -> None:
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise ValueError("max_allocated_storage_gb must be at least allocated_storage_gb")
+        if not 1 <= self.backup_retention_days <= 35:
+            raise ValueError("backup_retention_days must be between 1 and 35")
+
+
+class Database(pulumi.ComponentResource):
+    """RDS PostgreSQL: private, encrypted, TLS only, password managed by AWS."""
+
+    address: pulumi.Output[str]
+    """Host name of the database endpoint."""
+    port: int
+    """Port of the database."""
+    instance_id: pulumi.Output[str]
+    """RDS instance identifier (the CloudWatch DBInstanceIdentifier dimension)."""
+    secret_arn: pulumi.Output[str]
+    """Secrets Manager secret holding the master user's name and password."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the database; admits only what `admit` is told."""
+    database_name: str
+    """Application database name."""
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: ResourceOptions | None = None):
+        super().__init__("ecs-platform:database:Database", name, None, opts)
+        self._name = name
+        child = ResourceOptions(parent=self)
+        self._sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="PostgreSQL: admits only the service and the bastion",
+            tags={"Name": f"{name}-db"},
+            opts=child,
+        )
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=args.subnet_ids,
+            description="Isolated database subnets",
+            tags={"Name": f"{name}-subnets"},
+            opts=child,
+        )
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            family=parameter_group_family(args.engine_version),
+            description="TLS only; slow statements logged",
+            parameters=[
+                {"name": "rds.force_ssl", "value": "1"},
+                {"name": "log_min_duration_statement", "value": "1000"},
+            ],
+            tags={"Name": f"{name}-params"},
+            opts=child,
+        )
+        # Created before the instance so that RDS writes into encrypted groups with retention
+        # instead of creating unencrypted, never-expiring ones itself.
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-log-{kind}",
+                name=f"/aws/rds/instance/{args.identifier}/{kind}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                tags={"Name": f"{name}-{kind}"},
+                opts=child,
+            )
+            for kind in LOG_EXPORTS
+        ]
+        monitoring_role = None
+        if args.monitoring_interval_seconds:
+            monitoring_role = aws.iam.Role(
+                f"{name}-monitoring-role",
+                assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
+                description="RDS enhanced monitoring publishes OS metrics",
+                tags={"Name": f"{name}-monitoring"},
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-monitoring",
+                role=monitoring_role.name,
+                policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+                opts=child,
+            )
+        instance = aws.rds.Instance(
+            f"{name}-instance",
+            identifier=args.identifier,
+            engine="postgres",
+            engine_version=args.engine_version,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gb,
+            max_allocated_storage=args.max_allocated_storage_gb,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            db_name=args.database_name,
+            username=args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[self._sg.id],
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            multi_az=args.multi_az,
+            deletion_protection=args.deletion_protection,
+            backup_retention_period=args.backup_retention_days,
+            backup_window="03:00-03:30",
+            maintenance_window="sun:04:00-sun:04:30",
+            copy_tags_to_snapshot=True,
+            skip_final_snapshot=not args.final_snapshot,
+            final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot else None,
+            auto_minor_version_upgrade=True,
+            performance_insights_enabled=args.performance_insights,
+            performance_insights_kms_key_id=args.kms_key_arn if args.performance_insights else None,
+            performance_insights_retention_period=7 if args.performance_insights else None,
+            monitoring_interval=args.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            ca_cert_identifier="rds-ca-rsa2048-g1",
+            tags={"Name": f"{name}-instance"},
+            opts=ResourceOptions(parent=self, protect=args.protect, depends_on=log_groups),
+        )
+        self.address = instance.address
+        self.port = POSTGRES_PORT
+        self.instance_id = instance.identifier
+        self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
+        self.security_group_id = self._sg.id
+        self.database_name = args.database_name
+        self.register_outputs(
+            {
+                "address": self.address,
+                "instance_id": self.instance_id,
+                "secret_arn": self.secret_arn,
+                "security_group_id": self.security_group_id,
+            }
+        )
+
+    def admit(self, client: str, security_group_id: pulumi.Input[str], description: str) -> None:
+        """Lets one client security group reach PostgreSQL; nothing else ever can."""
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-{client}",
+            security_group_id=self._sg.id,
+            referenced_security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
+            description=description,
+            opts=ResourceOptions(parent=self),
+        )

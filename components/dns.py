@@ -1,0 +1,94 @@
+"""Dns: the site's public hosted zone and its DNS-validated ACM certificate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import ResourceOptions
+
+from settings import domain_problem
+
+
+@dataclass(frozen=True)
+class DnsArgs:
+    """The site's name and the zone it lives in."""
+
+    domain: str
+    """Host name of the site, e.g. www.example.com."""
+    zone_name: str
+    """Public hosted zone that holds the domain."""
+    create_zone: bool = False
+    """Create the zone (then delegate to its name servers) instead of looking it up."""
+
+    def __post_init__(self) -> None:
+        for label, value in (("domain", self.domain), ("zone_name", self.zone_name)):
+            problem = domain_problem(value) if value else "must not be empty"
+            if problem:
+                raise ValueError(f"{label} {value!r} {problem}")
+        if self.domain != self.zone_name and not self.domain.endswith("." + self.zone_name):
+            raise ValueError(f"domain {self.domain} is not inside zone {self.zone_name}")
+
+
+class Dns(pulumi.ComponentResource):
+    """Hosted zone (looked up or created) and a certificate validated through it."""
+
+    zone_id: pulumi.Output[str]
+    """Id of the hosted zone."""
+    certificate_arn: pulumi.Output[str]
+    """ARN of the validated certificate (resolves once validation has completed)."""
+    domain: str
+    """Host name of the site."""
+    name_servers: pulumi.Output[list[str]]
+    """Name servers to delegate to, when the zone is created here (empty otherwise)."""
+
+    def __init__(self, name: str, args: DnsArgs, opts: ResourceOptions | None = None):
+        super().__init__("ecs-platform:dns:Dns", name, None, opts)
+        child = ResourceOptions(parent=self)
+        if args.create_zone:
+            zone = aws.route53.Zone(
+                f"{name}-zone",
+                name=args.zone_name,
+                comment="Public zone of the site",
+                tags={"Name": args.zone_name},
+                opts=child,
+            )
+            zone_id: pulumi.Output[str] = zone.zone_id
+            self.name_servers = zone.name_servers
+        else:
+            found = aws.route53.get_zone_output(
+                name=args.zone_name, private_zone=False, opts=pulumi.InvokeOptions(parent=self)
+            )
+            zone_id = found.zone_id
+            self.name_servers = pulumi.Output.from_input([])
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=args.domain,
+            validation_method="DNS",
+            key_algorithm="EC_prime256v1",
+            tags={"Name": args.domain},
+            # A replacement must exist before the listener lets go of the old one.
+            opts=ResourceOptions(parent=self, delete_before_replace=False),
+        )
+        option = certificate.domain_validation_options.apply(lambda o: o[0])
+        record = aws.route53.Record(
+            f"{name}-validation",
+            zone_id=zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=300,
+            allow_overwrite=True,
+            opts=child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-validated",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
+        self.zone_id = zone_id
+        self.certificate_arn = validation.certificate_arn
+        self.domain = args.domain
+        self.register_outputs({"zone_id": self.zone_id, "certificate_arn": self.certificate_arn})
