@@ -1,0 +1,143 @@
+"""Named exceptions: what the design breaks on purpose, each with its reason.
+
+An exception never hides a finding. The finding is still reported, with the exception's
+name and reason beside it. It just does not block a deployment. Each predicate is
+deliberately narrow, so a resource that drifts from the intended shape (another port, a
+world-open SSH rule, a group that is not the load balancer's) is a violation again.
+Every exception is described in docs/security.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policy.graph import (
+    BASTION_COMPONENT,
+    BLUEGREEN_COMPONENT,
+    EC2_INSTANCE,
+    LOAD_BALANCERS,
+    NETWORK_COMPONENT,
+    S3_BUCKETS,
+    WORLD,
+    StackIndex,
+    is_public_cidr,
+)
+from policy.model import Resource
+
+Predicate = Callable[[Resource, Mapping[str, Any], StackIndex], bool]
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    name: str
+    rules: frozenset[str]
+    reason: str
+    applies: Predicate
+
+
+def _alb_http_https(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
+    cidr = detail.get("cidr")
+    return (
+        isinstance(cidr, str)
+        and is_public_cidr(cidr)
+        and str(detail.get("protocol")) in {"tcp", "6"}
+        and detail.get("fromPort") == detail.get("toPort")
+        and detail.get("fromPort") in (80.0, 443.0)
+        and _on_load_balancer(resource, detail.get("group"), index)
+    )
+
+
+def _on_load_balancer(resource: Resource, group: str | None, index: StackIndex) -> bool:
+    if index.of_type(*LOAD_BALANCERS):
+        return index.is_load_balancer_group(group)
+    # Seen alone (a resource validation), the group is known by its owner, the BlueGreen
+    # component, which creates the load balancer and nothing else with public ingress.
+    return resource.under(BLUEGREEN_COMPONENT)
+
+
+def _bastion_public_ssh(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
+    if resource.type == EC2_INSTANCE:
+        return resource.under(BASTION_COMPONENT)
+    cidr = detail.get("cidr")
+    return (
+        isinstance(cidr, str)
+        and cidr not in WORLD
+        and str(detail.get("protocol")) in {"tcp", "6"}
+        and detail.get("fromPort") == 22.0
+        and detail.get("toPort") == 22.0
+        and (resource.under(BASTION_COMPONENT) or index.is_bastion_group(detail.get("group")))
+    )
+
+
+def _alb_access_logs_sse_s3(
+    resource: Resource, detail: Mapping[str, Any], index: StackIndex
+) -> bool:
+    bucket = index.by_urn.get(str(detail.get("bucket", resource.urn)))
+    if bucket is None or bucket.type not in S3_BUCKETS:
+        return False
+    if detail.get("algorithm") != "AES256":
+        return False
+    return any(bucket in index.refs(lb, "accessLogs") for lb in index.of_type(*LOAD_BALANCERS))
+
+
+def _public_subnet_tier(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
+    label = " ".join(
+        str(x) for x in (resource.name, resource.get("tags", "Name"), resource.get("tags", "tier"))
+    )
+    return resource.under(NETWORK_COMPONENT) and "public" in label.lower()
+
+
+EXCEPTIONS: tuple[PolicyException, ...] = (
+    PolicyException(
+        name="ALB_PUBLIC_HTTP_HTTPS",
+        rules=frozenset({"internet-ingress-only-load-balancer", "sg-world-ingress-web-ports"}),
+        reason=(
+            "the website is public: its load balancer's security group takes the internet on "
+            "TCP 80 (a redirect to HTTPS only) and 443, nothing else (CKV_AWS_260)"
+        ),
+        applies=_alb_http_https,
+    ),
+    PolicyException(
+        name="BASTION_PUBLIC_SSH",
+        rules=frozenset({"ec2-instance-no-public-ip", "internet-ingress-only-load-balancer"}),
+        reason=(
+            "operators reach the private database through the bastion; when SSH is configured "
+            "the bastion has a public IP and takes TCP 22 from the configured operator ranges "
+            "only, never 0.0.0.0/0 (SSM Session Manager needs neither)"
+        ),
+        applies=_bastion_public_ssh,
+    ),
+    PolicyException(
+        name="ALB_ACCESS_LOGS_SSE_S3",
+        rules=frozenset({"s3-bucket-kms-encryption"}),
+        reason=(
+            "Elastic Load Balancing writes access logs only to buckets encrypted with "
+            "S3-managed keys (SSE-S3); a KMS key is not supported for that bucket"
+        ),
+        applies=_alb_access_logs_sse_s3,
+    ),
+    PolicyException(
+        name="PUBLIC_SUBNET_TIER",
+        rules=frozenset({"subnet-no-auto-public-ip"}),
+        reason=(
+            "the public tier holds the load balancer, the NAT gateways and the optional "
+            "bastion; nothing else is placed there"
+        ),
+        applies=_public_subnet_tier,
+    ),
+)
+
+BY_NAME = {e.name: e for e in EXCEPTIONS}
+
+
+def find_exception(
+    rule: str, resource: Resource | None, detail: Mapping[str, Any], index: StackIndex
+) -> PolicyException | None:
+    if resource is None:
+        return None
+    for exception in EXCEPTIONS:
+        if rule in exception.rules and exception.applies(resource, detail, index):
+            return exception
+    return None
