@@ -1529,7 +1529,9 @@ def _provider_tags(index: StackIndex, r: Resource) -> Mapping[str, Any]:
     if not r.provider:
         return {}
     provider = index.by_urn.get(r.provider) or index.by_urn.get(r.provider.rsplit("::", 1)[0])
-    tags = provider.get("defaultTags", "tags") if provider else None
+    # Provider inputs arrive with nested values encoded as JSON strings.
+    defaults = decode_json(provider.get("defaultTags")) if provider else None
+    tags = decode_json(defaults.get("tags")) if isinstance(defaults, Mapping) else None
     return tags if isinstance(tags, Mapping) else {}
 
 
