@@ -20,7 +20,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from offline_plan.mocks import AwsMocks, Recording, RecordingMonitor
+from offline_plan.mocks import AwsMocks, RecordedResource, Recording, RecordingMonitor
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "ecs-platform"
@@ -90,12 +90,32 @@ def record(
     monitor = _fresh_engine(stack, mocks)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
-    _sync_await(runtime_stack.run_pulumi_func(build))
+    try:
+        _sync_await(runtime_stack.run_pulumi_func(build))
+    finally:
+        if declared is not None:
+            declared.extend(monitor.records)
     root = runtime_settings.get_root_resource()
     outputs: dict[str, Any] = {}
     for key, value in (getattr(root, "outputs", None) or {}).items():
         outputs[key] = _sync_await(pulumi.Output.from_input(value).future())
     return Recording(resources=list(monitor.records), outputs=outputs)
+
+
+def render_config(
+    stack: str, config: dict[str, Any], *, declared: list[RecordedResource] | None = None
+) -> Recording:
+    """Runs `__main__.py` with config given as a mapping (as a stack file's `config:` block
+    would hold it), e.g. to show that a bad configuration declares nothing."""
+    as_strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    program = ROOT / "__main__.py"
+    return record(
+        lambda: runpy.run_path(str(program), run_name="__main__"),
+        stack=stack,
+        region=str(config.get("aws:region", "us-east-1")),
+        config=as_strings,
+        declared=declared,
+    )
 
 
 def render_stack(stack: str, project_dir: Path = ROOT) -> Recording:
