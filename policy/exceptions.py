@@ -17,6 +17,7 @@ from policy.graph import (
     BASTION_COMPONENT,
     BLUEGREEN_COMPONENT,
     EC2_INSTANCE,
+    LAUNCH_TEMPLATE,
     LOAD_BALANCERS,
     NETWORK_COMPONENT,
     S3_BUCKETS,
@@ -25,6 +26,8 @@ from policy.graph import (
     is_public_cidr,
 )
 from policy.model import Resource
+
+ASG = "aws:autoscaling/group:Group"
 
 Predicate = Callable[[Resource, Mapping[str, Any], StackIndex], bool]
 
@@ -89,6 +92,14 @@ def _public_subnet_tier(resource: Resource, detail: Mapping[str, Any], index: St
     return resource.under(NETWORK_COMPONENT) and "public" in label.lower()
 
 
+def _nat_instance(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
+    return (
+        resource.type in (LAUNCH_TEMPLATE, ASG)
+        and resource.under(NETWORK_COMPONENT)
+        and "-nat-" in f"-{resource.name}-"
+    )
+
+
 EXCEPTIONS: tuple[PolicyException, ...] = (
     PolicyException(
         name="ALB_PUBLIC_HTTP_HTTPS",
@@ -117,6 +128,26 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "S3-managed keys (SSE-S3); a KMS key is not supported for that bucket"
         ),
         applies=_alb_access_logs_sse_s3,
+    ),
+    PolicyException(
+        name="NAT_INSTANCE_PUBLIC_IP",
+        rules=frozenset({"ec2-instance-no-public-ip"}),
+        reason=(
+            "with the `instance` NAT strategy (the cheap one, for stage) each AZ's NAT instance "
+            "sits in the public subnet and needs a public IP to forward the private subnets' "
+            "outbound traffic; its security group admits only traffic from inside the VPC"
+        ),
+        applies=_nat_instance,
+    ),
+    PolicyException(
+        name="NAT_INSTANCE_PER_AZ",
+        rules=frozenset({"asg-multi-az"}),
+        reason=(
+            "each NAT instance's Auto Scaling group keeps one instance in its own AZ, where the "
+            "static interface the private routes point at lives; one group per AZ is the "
+            "multi-AZ design"
+        ),
+        applies=_nat_instance,
     ),
     PolicyException(
         name="PUBLIC_SUBNET_TIER",

@@ -360,7 +360,7 @@ def alb_multi_az(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[str]:
 )
 def target_group_health_check(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[str]:
     if (
-        str(r.get("protocol", "HTTP")).upper() not in {"HTTP", "HTTPS"}
+        str(r.get("protocol", default="HTTP")).upper() not in {"HTTP", "HTTPS"}
         or r.get("targetType") == "lambda"
     ):
         return []
@@ -575,7 +575,7 @@ def ecr_scan_on_push(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[s
 )
 def ecr_immutable_tags(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[str]:
     if r.get("imageTagMutability") not in {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}:
-        return [f"imageTagMutability is {r.get('imageTagMutability', 'MUTABLE')!r}"]
+        return [f"imageTagMutability is {r.get('imageTagMutability', default='MUTABLE')!r}"]
     return []
 
 
@@ -1098,7 +1098,13 @@ def ec2_user_data(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[str]
     out = []
     for line in data.splitlines():
         name, _, value = line.partition("=")
-        if value.strip() and secrets.sensitive_name(name.strip().removeprefix("export ")):
+        literal = value.strip().strip("'\"")
+        # `token=$(curl ...)` reads a value at boot; only a literal is a secret in user data.
+        if (
+            literal
+            and not literal.startswith(("$", "`"))
+            and secrets.sensitive_name(name.strip().removeprefix("export "))
+        ):
             out.append(f"user data sets {name.strip()}")
         elif secrets.value_reason(line):
             out.append(f"user data line: {secrets.value_reason(line)}")
