@@ -80,10 +80,12 @@ def record(
     region: str = "us-east-1",
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
+    declared: list[RecordedResource] | None = None,
 ) -> Recording:
     """Runs `build` under the mock engine until every registration has settled.
 
-    Returns every resource declared and the stack's exported outputs, resolved.
+    Returns every resource declared and the stack's exported outputs, resolved. When `build`
+    fails, the exception propagates; `declared` (if given) still receives what was declared.
     """
     mocks = AwsMocks(region=region)
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))

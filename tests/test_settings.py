@@ -1,0 +1,327 @@
+"""Stack settings: good configs load, bad ones fail before anything is declared."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+import settings
+from offline_plan.mocks import RecordedResource
+from offline_plan.render import read_stack_config, render_config
+from settings import SettingsError, load_settings, plan_subnets
+
+VALID: dict[str, Any] = {
+    "tags": {"owner": "web-platform", "costCentre": "cc-1"},
+    "dns": {"domain": "stage.example.com"},
+}
+
+PROD: dict[str, Any] = {
+    "production": True,
+    "tags": {"owner": "web-platform", "costCentre": "cc-1"},
+    "dns": {"domain": "www.example.com"},
+    "network": {"azCount": 3, "natStrategy": "per-az"},
+    "database": {"multiAz": True, "backupRetentionDays": 14},
+}
+
+
+def with_changes(base: dict[str, Any], **areas: dict[str, Any]) -> dict[str, Any]:
+    config = copy.deepcopy(base)
+    for area, values in areas.items():
+        if isinstance(values, dict):
+            config.setdefault(area, {}).update(values)
+        else:
+            config[area] = values
+    return config
+
+
+def issues_of(raw: dict[str, Any]) -> list[settings.Issue]:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("stage", raw)
+    return caught.value.issues
+
+
+def test_minimal_config_takes_secure_defaults() -> None:
+    s = load_settings("stage", VALID)
+    assert s.database.deletion_protection is True
+    assert s.database.protect is True
+    assert s.bastion.ssh_cidrs == ()
+    assert s.deployment.waf is True
+    assert s.deployment.insecure_allow_plain_http is False
+    assert s.network.nat_strategy == "instance"
+
+
+def test_subnet_plan_gives_each_tier_disjoint_blocks_inside_the_vpc() -> None:
+    plan = plan_subnets("10.0.0.0/16", 3)
+    assert plan.private == ("10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20")
+    assert plan.public == ("10.0.224.0/24", "10.0.225.0/24", "10.0.226.0/24")
+    assert plan.database == ("10.0.240.0/24", "10.0.241.0/24", "10.0.242.0/24")
+
+
+def test_subnet_plan_scales_with_a_smaller_vpc() -> None:
+    plan = plan_subnets("10.1.0.0/20", 2)
+    assert plan.private == ("10.1.0.0/24", "10.1.1.0/24")
+    assert plan.public == ("10.1.14.0/28", "10.1.14.16/28")
+    assert plan.database == ("10.1.15.0/28", "10.1.15.16/28")
+
+
+def test_stack_tags_hold_project_environment_owner_and_cost_centre() -> None:
+    s = load_settings("stage", VALID)
+    assert s.stack_tags() == {
+        "Project": "ecs-platform",
+        "Environment": "stage",
+        "ManagedBy": "pulumi",
+        "Owner": "web-platform",
+        "CostCentre": "cc-1",
+    }
+
+
+def test_valid_production_config_loads() -> None:
+    s = load_settings("prod", PROD)
+    assert s.production and s.database.multi_az and s.https
+
+
+def test_production_safety_may_be_waived_only_with_a_stated_reason() -> None:
+    waived = with_changes(PROD, database={"multiAz": False})
+    waived["acknowledgeUnsafeProduction"] = "single-AZ until the migration in March"
+    assert load_settings("prod", waived).database.multi_az is False
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    raw = with_changes(
+        VALID, network={"azCount": 9, "natStrategy": "gateway"}, database={"instanceClass": "large"}
+    )
+    paths = {issue.path for issue in issues_of(raw)}
+    assert {"network.azCount", "network.natStrategy", "database.instanceClass"} <= paths
+
+
+# Each bad configuration, the key its message must name, and a word of what is allowed.
+BAD_CONFIGS = [
+    (
+        "malformed vpc cidr",
+        with_changes(VALID, network={"cidr": "10.0.0.300/16"}),
+        "network.cidr",
+        "CIDR",
+    ),
+    (
+        "vpc too small",
+        with_changes(VALID, network={"cidr": "10.0.0.0/24"}),
+        "network.cidr",
+        "/16 to /20",
+    ),
+    ("az count 0", with_changes(VALID, network={"azCount": 0}), "network.azCount", "between 1"),
+    ("az count 7", with_changes(VALID, network={"azCount": 7}), "network.azCount", "and 6"),
+    (
+        "unknown nat strategy",
+        with_changes(VALID, network={"natStrategy": "gateway"}),
+        "network.natStrategy",
+        "per-az",
+    ),
+    (
+        "subnet outside vpc",
+        with_changes(VALID, network={"publicSubnetCidrs": ["10.0.224.0/24", "192.168.0.0/24"]}),
+        "network.publicSubnetCidrs",
+        "inside the VPC",
+    ),
+    (
+        "overlapping subnets",
+        with_changes(VALID, network={"databaseSubnetCidrs": ["10.0.0.0/24", "10.0.241.0/24"]}),
+        "network.databaseSubnetCidrs",
+        "overlaps",
+    ),
+    (
+        "subnet list length",
+        with_changes(VALID, network={"privateSubnetCidrs": ["10.0.0.0/20"]}),
+        "network.privateSubnetCidrs",
+        "one CIDR per AZ",
+    ),
+    (
+        "rds class without db prefix",
+        with_changes(VALID, database={"instanceClass": "t4g.micro"}),
+        "database.instanceClass",
+        "RDS instance class",
+    ),
+    (
+        "ec2 class malformed",
+        with_changes(VALID, bastion={"instanceType": "tiny"}),
+        "bastion.instanceType",
+        "instance type",
+    ),
+    (
+        "nat instance not arm",
+        with_changes(VALID, network={"natInstanceType": "t3.nano"}),
+        "network.natInstanceType",
+        "Graviton",
+    ),
+    (
+        "ssh from anywhere",
+        with_changes(
+            VALID, bastion={"sshCidrs": ["0.0.0.0/0"], "sshPublicKey": "ssh-ed25519 AAAAC3Nza"}
+        ),
+        "bastion.sshCidrs",
+        "dangerouslyAllowSshFromInternet",
+    ),
+    (
+        "ssh from anywhere ipv6",
+        with_changes(
+            VALID, bastion={"sshCidrs": ["::/0"], "sshPublicKey": "ssh-ed25519 AAAAC3Nza"}
+        ),
+        "bastion.sshCidrs",
+        "whole internet",
+    ),
+    (
+        "ssh without key",
+        with_changes(VALID, bastion={"sshCidrs": ["203.0.113.0/24"]}),
+        "bastion.sshPublicKey",
+        "required",
+    ),
+    (
+        "invalid domain",
+        with_changes(VALID, dns={"domain": "Stage_Example.com"}),
+        "dns.domain",
+        "DNS name",
+    ),
+    (
+        "domain outside zone",
+        with_changes(VALID, dns={"zoneName": "example.org"}),
+        "dns.zoneName",
+        "parents",
+    ),
+    (
+        "prod without deletion protection",
+        with_changes(PROD, database={"deletionProtection": False}),
+        "database.deletionProtection",
+        "production",
+    ),
+    (
+        "prod without multi-az",
+        with_changes(PROD, database={"multiAz": False}),
+        "database.multiAz",
+        "acknowledgeUnsafeProduction",
+    ),
+    (
+        "prod with short backups",
+        with_changes(PROD, database={"backupRetentionDays": 1}),
+        "database.backupRetentionDays",
+        "7 or more",
+    ),
+    (
+        "prod without a domain",
+        with_changes(PROD, dns={"domain": ""}),
+        "dns.domain",
+        "required in production",
+    ),
+    (
+        "typo in a key",
+        with_changes(VALID, network={"azCont": 2}),
+        "network.azCont",
+        "did you mean 'azCount'",
+    ),
+    ("unknown area", {**VALID, "netwrok": {"azCount": 2}}, "netwrok", "did you mean 'network'"),
+    ("area not an object", {**VALID, "database": "db.t4g.micro"}, "database", "object"),
+    (
+        "wrong type",
+        with_changes(VALID, database={"multiAz": "yes"}),
+        "database.multiAz",
+        "true or false",
+    ),
+    ("missing owner tag", {**VALID, "tags": {"costCentre": "cc-1"}}, "tags.owner", "required"),
+    (
+        "fargate size",
+        with_changes(VALID, service={"cpu": 256, "memory": 4096}),
+        "service.memory",
+        "Fargate memory size",
+    ),
+    (
+        "plain http without opt-in",
+        with_changes(VALID, dns={"domain": ""}),
+        "dns.domain",
+        "insecureAllowPlainHttp",
+    ),
+    (
+        "retention not allowed by cloudwatch",
+        with_changes(VALID, service={"logRetentionDays": 10}),
+        "service.logRetentionDays",
+        "one of",
+    ),
+    (
+        "storage ceiling below size",
+        with_changes(VALID, database={"allocatedStorageGb": 100, "maxAllocatedStorageGb": 50}),
+        "database.maxAllocatedStorageGb",
+        "at least",
+    ),
+    (
+        "image by tag",
+        with_changes(
+            VALID, release={"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:latest"}
+        ),
+        "release.image",
+        "digest",
+    ),
+    (
+        "reserved master user",
+        with_changes(VALID, database={"masterUsername": "postgres"}),
+        "database.masterUsername",
+        "administrator",
+    ),
+    (
+        "bastion ssm only without nat",
+        with_changes(VALID, network={"natStrategy": "none"}),
+        "bastion.enabled",
+        "SSM",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "allowed"), [pytest.param(r, k, a, id=i) for i, r, k, a in BAD_CONFIGS]
+)
+def test_bad_config_is_rejected_naming_the_key(raw: dict, key: str, allowed: str) -> None:
+    issues = issues_of(raw)
+    matching = [str(issue) for issue in issues if issue.path == key]
+    assert matching, f"no issue names {key}: {[str(i) for i in issues]}"
+    assert any(allowed in message for message in matching), matching
+
+
+@pytest.mark.parametrize(("raw", "key"), [pytest.param(r, k, id=i) for i, r, k, _ in BAD_CONFIGS])
+def test_bad_config_declares_no_resource(raw: dict, key: str) -> None:
+    config = {"aws:region": "us-east-1", **{f"ecs-platform:{k}": v for k, v in raw.items()}}
+    declared: list[RecordedResource] = []
+    with pytest.raises(SettingsError) as caught:
+        render_config("stage", config, declared=declared)
+    assert key in str(caught.value)
+    assert declared == []
+
+
+def test_message_is_readable_without_a_traceback() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("stage", with_changes(VALID, network={"azCount": 9}))
+    text = str(caught.value)
+    assert text.splitlines()[0] == (
+        "stack 'stage' configuration has 1 problem; nothing was declared:"
+    )
+    assert "ecs-platform:network.azCount = 9: must be between 1 and 6" in text
+
+
+def test_missing_region_is_reported() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("stage", VALID, region="")
+    assert "aws:region" in str(caught.value)
+
+
+def test_secret_placeholder_never_passes_as_a_value() -> None:
+    config, secrets = read_stack_config("stage")
+    assert secrets == [] or all(config[k].startswith("<secret ") for k in secrets)
+
+
+def test_shipped_stack_files_load() -> None:
+    for stack in ("stage", "prod"):
+        config, _ = read_stack_config(stack)
+        raw = {
+            k.split(":", 1)[1]: settings._decode(v)
+            for k, v in config.items()
+            if k.startswith("ecs-platform:")
+        }
+        loaded = load_settings(stack, raw, region=config["aws:region"])
+        assert loaded.stack == stack
