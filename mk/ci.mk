@@ -7,6 +7,7 @@ CI_SCRIPTS := $(wildcard .github/scripts/*.sh)
 workflows-check: venv ## zizmor (offline, nothing above low), GitHub workflow/dependabot schemas, shellcheck
 	$(VENV)/bin/zizmor --offline --min-severity medium .github/
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	$(VENV)/bin/check-jsonschema --builtin-schema custom.github-workflows-require-timeout $(WORKFLOWS)
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	shellcheck $(CI_SCRIPTS)
 
