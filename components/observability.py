@@ -1,0 +1,941 @@
+"""Observability: CloudWatch alarms and dashboard, the alarm topic, Managed Prometheus with
+the repository's rules and routing, Managed Grafana with the repository's dashboards, and
+a Route53 health check probing the public URL from outside.
+
+Created before the ECS service: the service rolls back on `rollback_alarm_names` and its
+collector sidecar remote-writes to `prometheus_remote_write_url` (see `collector_config`
+and `remote_write_policy`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import pulumi
+import pulumi_aws as aws
+import yaml
+from pulumi import Output, ResourceOptions
+
+from components.policies import assume_role_policy, document, statement
+from observability import render
+
+GIB = 1024**3
+#: CloudWatch publishes Route53 health-check metrics only in this region.
+HEALTH_CHECK_METRICS_REGION = "us-east-1"
+#: Longest life AWS allows a Managed Grafana service-account token.
+GRAFANA_TOKEN_SECONDS = 30 * 24 * 3600
+PROMETHEUS_QUERY_ACTIONS = [
+    "aps:QueryMetrics",
+    "aps:GetSeries",
+    "aps:GetLabels",
+    "aps:GetMetricMetadata",
+    "aps:DescribeWorkspace",
+]
+
+
+# --- pure functions (no Pulumi runtime needed) -----------------------------------------------
+def remote_write_url(prometheus_endpoint: str) -> str:
+    """The remote-write URL of a Managed Prometheus workspace from its endpoint."""
+    return prometheus_endpoint.rstrip("/") + "/api/v1/remote_write"
+
+
+def remote_write_policy(workspace_arn: str) -> dict[str, Any]:
+    """IAM policy for the task role: remote write to this one workspace, nothing else."""
+    if not workspace_arn.startswith("arn:") or ":workspace/" not in workspace_arn:
+        raise ValueError(
+            f"workspace_arn must be a Managed Prometheus workspace ARN, got {workspace_arn!r}"
+        )
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RemoteWriteToWorkspace",
+                "Effect": "Allow",
+                "Action": ["aps:RemoteWrite"],
+                "Resource": workspace_arn,
+            }
+        ],
+    }
+
+
+def collector_config(
+    remote_write_url: str,
+    region: str,
+    *,
+    scrape_interval_seconds: int = 15,
+    port: int = 8080,
+) -> str:
+    """The ADOT collector sidecar's configuration (YAML): scrape the website's /metrics in
+    the same task as job `website`, remote-write to the workspace signed with SigV4.
+
+    Every task's collector scrapes `localhost`, so the `instance` label is replaced by the
+    task's metadata URI, which is unique per task (ECS sets it in every container).
+    """
+    if not remote_write_url.startswith("https://"):
+        raise ValueError(f"remote_write_url must be an https URL, got {remote_write_url!r}")
+    if not region:
+        raise ValueError("region is required for SigV4 signing")
+    if not 5 <= scrape_interval_seconds <= 300:
+        raise ValueError(f"scrape_interval_seconds is {scrape_interval_seconds}, allowed: 5 to 300")
+    interval = f"{scrape_interval_seconds}s"
+    config = {
+        "extensions": {"sigv4auth": {"region": region, "service": "aps"}},
+        "receivers": {
+            "prometheus": {
+                "config": {
+                    "global": {
+                        "scrape_interval": interval,
+                        "scrape_timeout": f"{min(10, scrape_interval_seconds)}s",
+                    },
+                    "scrape_configs": [
+                        {
+                            "job_name": "website",
+                            "metrics_path": "/metrics",
+                            "static_configs": [{"targets": [f"localhost:{port}"]}],
+                            "relabel_configs": [
+                                {
+                                    "target_label": "instance",
+                                    "replacement": "${env:ECS_CONTAINER_METADATA_URI_V4}",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            }
+        },
+        "exporters": {
+            "prometheusremotewrite": {
+                "endpoint": remote_write_url,
+                "auth": {"authenticator": "sigv4auth"},
+            }
+        },
+        "service": {
+            "extensions": ["sigv4auth"],
+            "pipelines": {
+                "metrics": {"receivers": ["prometheus"], "exporters": ["prometheusremotewrite"]}
+            },
+        },
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def probe_target(public_url: str) -> dict[str, Any]:
+    """Route53 health-check fields for a URL: type, host, port and path."""
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"public_url must be an http(s) URL with a host, got {public_url!r}")
+    secure = parts.scheme == "https"
+    return {
+        "type": "HTTPS" if secure else "HTTP",
+        "fqdn": parts.hostname,
+        "port": parts.port or (443 if secure else 80),
+        "resource_path": parts.path or "/",
+    }
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One CloudWatch alarm as plain data: what it watches and when it fires."""
+
+    key: str
+    description: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, Any]
+    """Dimension values: plain strings or Pulumi Inputs."""
+    statistic: str
+    comparison: str
+    threshold: float
+    rollback: bool = False
+    extended_statistic: str = ""
+
+
+def dashboard_body(
+    *,
+    region: str,
+    load_balancer: str,
+    target_groups: Sequence[str],
+    cluster: str,
+    service: str,
+    database: str,
+    nat_gateways: Sequence[str],
+    alarm_arns: Sequence[str],
+) -> dict[str, Any]:
+    """The CloudWatch dashboard: traffic, errors, latency, tasks, database, NAT, alarms."""
+
+    def metric_widget(title: str, metrics: list[list[Any]], stat: str, x: int, y: int) -> dict:
+        return {
+            "type": "metric",
+            "x": x,
+            "y": y,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "title": title,
+                "region": region,
+                "stat": stat,
+                "period": 60,
+                "view": "timeSeries",
+                "metrics": metrics,
+            },
+        }
+
+    alb = ["AWS/ApplicationELB"]
+    widgets = [
+        metric_widget(
+            "Requests and 5xx (load balancer)",
+            [
+                [*alb, "RequestCount", "LoadBalancer", load_balancer],
+                [*alb, "HTTPCode_Target_5XX_Count", "LoadBalancer", load_balancer],
+                [*alb, "HTTPCode_ELB_5XX_Count", "LoadBalancer", load_balancer],
+            ],
+            "Sum",
+            0,
+            0,
+        ),
+        metric_widget(
+            "Target response time p50 / p99",
+            [
+                [*alb, "TargetResponseTime", "LoadBalancer", load_balancer, {"stat": "p50"}],
+                [*alb, "TargetResponseTime", "LoadBalancer", load_balancer, {"stat": "p99"}],
+            ],
+            "p99",
+            12,
+            0,
+        ),
+        metric_widget(
+            "Requests per target group (blue / green)",
+            [
+                [*alb, "RequestCount", "TargetGroup", tg, "LoadBalancer", load_balancer]
+                for tg in target_groups
+            ]
+            + [
+                [*alb, "UnHealthyHostCount", "TargetGroup", tg, "LoadBalancer", load_balancer]
+                for tg in target_groups
+            ],
+            "Sum",
+            0,
+            6,
+        ),
+        metric_widget(
+            "ECS service CPU / memory %",
+            [
+                ["AWS/ECS", "CPUUtilization", "ClusterName", cluster, "ServiceName", service],
+                ["AWS/ECS", "MemoryUtilization", "ClusterName", cluster, "ServiceName", service],
+            ],
+            "Average",
+            12,
+            6,
+        ),
+        metric_widget(
+            "RDS CPU % and connections",
+            [
+                ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", database],
+                ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", database],
+            ],
+            "Average",
+            0,
+            12,
+        ),
+        metric_widget(
+            "RDS free storage (bytes)",
+            [["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", database]],
+            "Minimum",
+            12,
+            12,
+        ),
+    ]
+    if nat_gateways:
+        widgets.append(
+            metric_widget(
+                "NAT gateway errors",
+                [
+                    ["AWS/NATGateway", metric, "NatGatewayId", nat]
+                    for nat in nat_gateways
+                    for metric in ("ErrorPortAllocation", "PacketsDropCount")
+                ],
+                "Sum",
+                0,
+                18,
+            )
+        )
+    widgets.append(
+        {
+            "type": "alarm",
+            "x": 12 if nat_gateways else 0,
+            "y": 18,
+            "width": 12,
+            "height": 6,
+            "properties": {"title": "Alarms", "alarms": list(alarm_arns)},
+        }
+    )
+    return {"widgets": widgets}
+
+
+# --- arguments ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ObservabilityArgs:
+    """What to watch, where to send alarms, and which parts are on."""
+
+    cluster_name: pulumi.Input[str]
+    """ECS cluster name (the AWS/ECS ClusterName dimension)."""
+    service_name: pulumi.Input[str]
+    """ECS service name (the AWS/ECS ServiceName dimension)."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """Load balancer ARN suffix (app/<name>/<id>), the AWS/ApplicationELB LoadBalancer dimension."""
+    target_group_arn_suffixes: Sequence[pulumi.Input[str]]
+    """ARN suffixes of the blue and green target groups, in that order."""
+    database_instance_id: pulumi.Input[str]
+    """RDS instance identifier (DBInstanceIdentifier dimension)."""
+    kms_key_arn: pulumi.Input[str]
+    """Customer KMS key for the topic, the secret and the log group; its policy must let
+    CloudWatch, SNS, Managed Prometheus and Logs use it."""
+    nat_gateway_ids: Sequence[pulumi.Input[str]] = ()
+    """NAT gateways to watch; empty for a NAT instance or no NAT."""
+    public_url: str = ""
+    """The site's public URL probed from outside; empty when the stack has none."""
+    alarm_email: str = ""
+    """Address subscribed to the alarm topic (confirms by email); empty for none."""
+    dashboard: bool = True
+    """CloudWatch dashboard of the same signals."""
+    prometheus: bool = True
+    """Managed Prometheus workspace with the repository's rules and alert manager."""
+    grafana: bool = False
+    """Managed Grafana with the repository's dashboards (needs prometheus and IAM Identity
+    Center in the account; 9 USD per editor a month)."""
+    synthetic_probe: bool = True
+    """Route53 health check of public_url with an alarm on the topic (needs public_url)."""
+    error_rate_percent: float = 5.0
+    """5xx share of requests (load balancer) that trips the rollback alarm."""
+    p99_latency_seconds: float = 1.0
+    """p99 target response time that trips the rollback alarm."""
+    cpu_percent: float = 80.0
+    """ECS service CPU utilisation alarm."""
+    memory_percent: float = 80.0
+    """ECS service memory utilisation alarm."""
+    database_cpu_percent: float = 80.0
+    """RDS CPU utilisation alarm."""
+    database_free_storage_gb: float = 2.0
+    """RDS free storage alarm, GiB."""
+    database_connections: int = 80
+    """RDS connection count alarm."""
+    alarm_period_seconds: int = 60
+    """CloudWatch alarm period."""
+    alarm_evaluation_periods: int = 2
+    """Periods in breach before an alarm fires."""
+    metrics_retention_days: int = 150
+    """Days Managed Prometheus keeps samples (150 is the AWS default)."""
+    log_retention_days: int = 30
+    """Days the Managed Prometheus rule and alert manager logs are kept."""
+    probe_interval_seconds: int = 30
+    """Route53 health-check interval: 30 (standard) or 10 (fast, costs more)."""
+    grafana_authentication: Sequence[str] = field(default_factory=lambda: ("AWS_SSO",))
+    """How people sign in to Managed Grafana: AWS_SSO and/or SAML."""
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if len(self.target_group_arn_suffixes) != 2:
+            problems.append(
+                f"target_group_arn_suffixes has {len(self.target_group_arn_suffixes)} entries, "
+                "allowed: exactly 2 (blue, green)"
+            )
+        if self.grafana and not self.prometheus:
+            problems.append("grafana is on but prometheus is off: Grafana reads the workspace")
+        if self.synthetic_probe and not self.public_url:
+            problems.append(
+                "synthetic_probe is on but public_url is empty: set the URL or turn the probe off"
+            )
+        if self.public_url:
+            try:
+                probe_target(self.public_url)
+            except ValueError as error:
+                problems.append(str(error))
+        if self.alarm_email and ("@" not in self.alarm_email or " " in self.alarm_email):
+            problems.append(f"alarm_email {self.alarm_email!r} is not an email address")
+        ranges = {
+            "error_rate_percent": (0.1, 100),
+            "cpu_percent": (1, 100),
+            "memory_percent": (1, 100),
+            "database_cpu_percent": (1, 100),
+            "p99_latency_seconds": (0.01, 60),
+            "database_free_storage_gb": (0.5, 10000),
+            "database_connections": (1, 100000),
+            "alarm_evaluation_periods": (1, 10),
+            "metrics_retention_days": (1, 1095),
+            "log_retention_days": (1, 3653),
+        }
+        for key, (low, high) in ranges.items():
+            value = getattr(self, key)
+            if not low <= value <= high:
+                problems.append(f"{key} is {value}, allowed: {low} to {high}")
+        if self.alarm_period_seconds not in (10, 30, 60, 300):
+            problems.append(
+                f"alarm_period_seconds is {self.alarm_period_seconds}, allowed: 10, 30, 60, 300"
+            )
+        if self.probe_interval_seconds not in (10, 30):
+            problems.append(
+                f"probe_interval_seconds is {self.probe_interval_seconds}, allowed: 10, 30"
+            )
+        unknown = set(self.grafana_authentication) - {"AWS_SSO", "SAML"}
+        if self.grafana and (unknown or not self.grafana_authentication):
+            problems.append(
+                f"grafana_authentication is {list(self.grafana_authentication)}, "
+                "allowed: one or both of AWS_SSO, SAML"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def alarm_specs(
+    args: ObservabilityArgs,
+    *,
+    load_balancer: Any,
+    target_groups: Sequence[Any],
+    cluster: Any,
+    service: Any,
+    database: Any,
+    nat_gateways: Sequence[Any],
+) -> list[AlarmSpec]:
+    """Every plain-metric alarm (the 5xx ratio, a metric-math alarm, is built apart)."""
+    lb = {"LoadBalancer": load_balancer}
+    ecs = {"ClusterName": cluster, "ServiceName": service}
+    rds = {"DBInstanceIdentifier": database}
+    specs = [
+        AlarmSpec(
+            "p99-latency",
+            f"Rollback: p99 target response time over {args.p99_latency_seconds}s",
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            lb,
+            "",
+            "GreaterThanThreshold",
+            args.p99_latency_seconds,
+            rollback=True,
+            extended_statistic="p99",
+        ),
+        *[
+            AlarmSpec(
+                f"unhealthy-{color}",
+                f"Rollback: unhealthy targets in the {color} target group",
+                "AWS/ApplicationELB",
+                "UnHealthyHostCount",
+                {"TargetGroup": tg, **lb},
+                "Maximum",
+                "GreaterThanThreshold",
+                0,
+                rollback=True,
+            )
+            for color, tg in zip(("blue", "green"), target_groups, strict=True)
+        ],
+        AlarmSpec(
+            "ecs-cpu",
+            f"ECS service CPU over {args.cpu_percent}%",
+            "AWS/ECS",
+            "CPUUtilization",
+            ecs,
+            "Average",
+            "GreaterThanThreshold",
+            args.cpu_percent,
+        ),
+        AlarmSpec(
+            "ecs-memory",
+            f"ECS service memory over {args.memory_percent}%",
+            "AWS/ECS",
+            "MemoryUtilization",
+            ecs,
+            "Average",
+            "GreaterThanThreshold",
+            args.memory_percent,
+        ),
+        AlarmSpec(
+            "rds-cpu",
+            f"RDS CPU over {args.database_cpu_percent}%",
+            "AWS/RDS",
+            "CPUUtilization",
+            rds,
+            "Average",
+            "GreaterThanThreshold",
+            args.database_cpu_percent,
+        ),
+        AlarmSpec(
+            "rds-free-storage",
+            f"RDS free storage under {args.database_free_storage_gb} GiB",
+            "AWS/RDS",
+            "FreeStorageSpace",
+            rds,
+            "Minimum",
+            "LessThanThreshold",
+            args.database_free_storage_gb * GIB,
+        ),
+        AlarmSpec(
+            "rds-connections",
+            f"RDS connections over {args.database_connections}",
+            "AWS/RDS",
+            "DatabaseConnections",
+            rds,
+            "Maximum",
+            "GreaterThanThreshold",
+            args.database_connections,
+        ),
+    ]
+    specs += [
+        AlarmSpec(
+            f"nat-{index}-port-allocation",
+            "NAT gateway cannot allocate source ports (connections fail)",
+            "AWS/NATGateway",
+            "ErrorPortAllocation",
+            {"NatGatewayId": nat},
+            "Sum",
+            "GreaterThanThreshold",
+            0,
+        )
+        for index, nat in enumerate(nat_gateways)
+    ]
+    return specs
+
+
+# --- the component ------------------------------------------------------------------------------
+class Observability(pulumi.ComponentResource):
+    """Alarms, topic, dashboard, Managed Prometheus and Grafana, and the synthetic probe."""
+
+    topic_arn: Output[str]
+    """SNS topic (KMS-encrypted) every alarm and Prometheus alert is sent to."""
+    rollback_alarm_names: Output[list[str]]
+    """CloudWatch alarms the ECS deployment rolls back on (5xx ratio, p99, unhealthy hosts)."""
+    alarm_names: Output[list[str]]
+    """Every CloudWatch alarm this component created."""
+    prometheus_workspace_arn: Output[str] | None
+    """Managed Prometheus workspace ARN; None when prometheus is off."""
+    prometheus_remote_write_url: Output[str] | None
+    """URL the collector sidecar remote-writes to; None when prometheus is off."""
+    dashboard_name: Output[str] | None
+    """CloudWatch dashboard name; None when the dashboard is off."""
+    grafana_url: Output[str] | None
+    """Managed Grafana URL; None when grafana is off."""
+    grafana_admin_secret_arn: Output[str] | None
+    """Secrets Manager secret holding Grafana's admin service-account token."""
+    health_check_id: Output[str] | None
+    """Route53 health check probing the public URL; None when the probe is off."""
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: ResourceOptions | None = None):
+        super().__init__("ecs-platform:observability:Observability", name, None, opts)
+        child = ResourceOptions(parent=self)
+        region = aws.get_region().region
+        account = aws.get_caller_identity().account_id
+
+        self._topic = aws.sns.Topic(
+            f"{name}-alarms",
+            kms_master_key_id=args.kms_key_arn,
+            tags={"Name": f"{name}-alarms"},
+            opts=child,
+        )
+        if args.alarm_email:
+            aws.sns.TopicSubscription(
+                f"{name}-alarms-email",
+                topic=self._topic.arn,
+                protocol="email",
+                endpoint=args.alarm_email,
+                opts=child,
+            )
+
+        # Managed Prometheus ------------------------------------------------------------
+        workspace = None
+        if args.prometheus:
+            log_group = aws.cloudwatch.LogGroup(
+                f"{name}-prometheus-log",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                tags={"Name": f"{name}-prometheus"},
+                opts=child,
+            )
+            workspace = aws.amp.Workspace(
+                f"{name}-prometheus",
+                alias=f"{pulumi.get_project()}-{pulumi.get_stack()}",
+                logging_configuration={
+                    "log_group_arn": log_group.arn.apply(lambda arn: f"{arn}:*")
+                },
+                tags={"Name": f"{name}-prometheus"},
+                opts=child,
+            )
+            aws.amp.WorkspaceConfiguration(
+                f"{name}-prometheus-retention",
+                workspace_id=workspace.id,
+                retention_period_in_days=args.metrics_retention_days,
+                opts=child,
+            )
+            for path in render.rule_files():
+                render.load_rule_groups(path)  # fails the program on a broken rule file
+                aws.amp.RuleGroupNamespace(
+                    f"{name}-rules-{render.namespace_name(path)}",
+                    name=render.namespace_name(path),
+                    workspace_id=workspace.id,
+                    data=path.read_text(),
+                    opts=child,
+                )
+            aws.amp.AlertManagerDefinition(
+                f"{name}-alertmanager",
+                workspace_id=workspace.id,
+                definition=self._topic.arn.apply(
+                    lambda arn: render.amp_alertmanager_definition(arn, region)
+                ),
+                opts=child,
+            )
+
+        # Only these services may publish, and only from this account (and workspace).
+        publishers = [
+            statement(
+                "CloudWatchAlarmsPublish",
+                ["sns:Publish"],
+                self._topic.arn,
+                principal={"Service": "cloudwatch.amazonaws.com"},
+                condition={"StringEquals": {"aws:SourceAccount": account}},
+            )
+        ]
+        if workspace is not None:
+            publishers.append(
+                statement(
+                    "PrometheusAlertManagerPublish",
+                    ["sns:Publish", "sns:GetTopicAttributes"],
+                    self._topic.arn,
+                    principal={"Service": "aps.amazonaws.com"},
+                    condition={
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnEquals": {"aws:SourceArn": workspace.arn},
+                    },
+                )
+            )
+        aws.sns.TopicPolicy(
+            f"{name}-alarms-policy", arn=self._topic.arn, policy=document(*publishers), opts=child
+        )
+
+        # CloudWatch alarms ---------------------------------------------------------------
+        actions = [self._topic.arn]
+        period, periods = args.alarm_period_seconds, args.alarm_evaluation_periods
+        error_rate = aws.cloudwatch.MetricAlarm(
+            f"{name}-5xx-rate",
+            alarm_description=f"Rollback: over {args.error_rate_percent}% of requests get a 5xx",
+            comparison_operator="GreaterThanThreshold",
+            threshold=args.error_rate_percent,
+            evaluation_periods=periods,
+            treat_missing_data="notBreaching",
+            metric_queries=cast(
+                list[Any],
+                [
+                    *[
+                        {
+                            "id": key,
+                            "return_data": False,
+                            "metric": {
+                                "namespace": "AWS/ApplicationELB",
+                                "metric_name": metric,
+                                "dimensions": {"LoadBalancer": args.load_balancer_arn_suffix},
+                                "period": period,
+                                "stat": "Sum",
+                            },
+                        }
+                        for key, metric in (
+                            ("errors", "HTTPCode_Target_5XX_Count"),
+                            ("requests", "RequestCount"),
+                        )
+                    ],
+                    {
+                        "id": "ratio",
+                        "label": "5xx percent",
+                        "expression": "IF(requests > 0, 100 * errors / requests, 0)",
+                        "return_data": True,
+                    },
+                ],
+            ),
+            alarm_actions=actions,
+            ok_actions=actions,
+            tags={"Name": f"{name}-5xx-rate"},
+            opts=child,
+        )
+        alarms: dict[str, aws.cloudwatch.MetricAlarm] = {"5xx-rate": error_rate}
+        rollback = ["5xx-rate"]
+        specs = alarm_specs(
+            args,
+            load_balancer=args.load_balancer_arn_suffix,
+            target_groups=args.target_group_arn_suffixes,
+            cluster=args.cluster_name,
+            service=args.service_name,
+            database=args.database_instance_id,
+            nat_gateways=args.nat_gateway_ids,
+        )
+        for spec in specs:
+            alarms[spec.key] = aws.cloudwatch.MetricAlarm(
+                f"{name}-{spec.key}",
+                alarm_description=spec.description,
+                namespace=spec.namespace,
+                metric_name=spec.metric,
+                dimensions=spec.dimensions,
+                statistic=spec.statistic or None,
+                extended_statistic=spec.extended_statistic or None,
+                comparison_operator=spec.comparison,
+                threshold=spec.threshold,
+                period=period,
+                evaluation_periods=periods,
+                treat_missing_data="notBreaching",
+                alarm_actions=actions,
+                ok_actions=actions,
+                tags={"Name": f"{name}-{spec.key}"},
+                opts=child,
+            )
+            if spec.rollback:
+                rollback.append(spec.key)
+
+        # Synthetic probe -----------------------------------------------------------------
+        self.health_check_id = None
+        if args.synthetic_probe:
+            self.health_check_id = self._probe(name, args, region, child)
+
+        # Dashboard --------------------------------------------------------------------------
+        self.dashboard_name = None
+        if args.dashboard:
+            body = Output.all(
+                lb=args.load_balancer_arn_suffix,
+                tgs=Output.all(*args.target_group_arn_suffixes),
+                cluster=args.cluster_name,
+                service=args.service_name,
+                db=args.database_instance_id,
+                nats=Output.all(*args.nat_gateway_ids),
+                arns=Output.all(*[alarm.arn for alarm in alarms.values()]),
+            ).apply(
+                lambda v: json.dumps(
+                    dashboard_body(
+                        region=region,
+                        load_balancer=v["lb"],
+                        target_groups=v["tgs"],
+                        cluster=v["cluster"],
+                        service=v["service"],
+                        database=v["db"],
+                        nat_gateways=v["nats"],
+                        alarm_arns=v["arns"],
+                    )
+                )
+            )
+            dashboard = aws.cloudwatch.Dashboard(
+                f"{name}-dashboard",
+                dashboard_name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
+                dashboard_body=body,
+                opts=child,
+            )
+            self.dashboard_name = dashboard.dashboard_name
+
+        # Grafana ----------------------------------------------------------------------------
+        self.grafana_url = None
+        self.grafana_admin_secret_arn = None
+        if args.grafana and workspace is not None:
+            self._grafana(name, args, workspace, region, account, child)
+
+        self.topic_arn = self._topic.arn
+        self.alarm_names = Output.all(*[alarm.name for alarm in alarms.values()])
+        self.rollback_alarm_names = Output.all(*[alarms[key].name for key in rollback])
+        self.prometheus_workspace_arn = workspace.arn if workspace is not None else None
+        self.prometheus_remote_write_url = (
+            workspace.prometheus_endpoint.apply(remote_write_url) if workspace is not None else None
+        )
+        self.register_outputs(
+            {
+                "topic_arn": self.topic_arn,
+                "rollback_alarm_names": self.rollback_alarm_names,
+                "alarm_names": self.alarm_names,
+                "prometheus_workspace_arn": self.prometheus_workspace_arn,
+                "prometheus_remote_write_url": self.prometheus_remote_write_url,
+                "dashboard_name": self.dashboard_name,
+                "grafana_url": self.grafana_url,
+                "grafana_admin_secret_arn": self.grafana_admin_secret_arn,
+                "health_check_id": self.health_check_id,
+            }
+        )
+
+    def _probe(
+        self, name: str, args: ObservabilityArgs, region: str, child: ResourceOptions
+    ) -> Output[str]:
+        target = probe_target(args.public_url)
+        check = aws.route53.HealthCheck(
+            f"{name}-probe",
+            type=target["type"],
+            fqdn=target["fqdn"],
+            port=target["port"],
+            resource_path=target["resource_path"],
+            enable_sni=target["type"] == "HTTPS",
+            request_interval=args.probe_interval_seconds,
+            failure_threshold=3,
+            tags={"Name": f"{name}-probe"},
+            opts=child,
+        )
+        # Route53 health-check metrics exist only in us-east-1, and an alarm can only notify
+        # a topic in its own region: elsewhere the probe gets its own encrypted topic there,
+        # with the same email subscription.
+        topic_arn: Output[str] = self._topic.arn
+        alarm_opts = child
+        if region != HEALTH_CHECK_METRICS_REGION:
+            provider = aws.Provider(
+                f"{name}-{HEALTH_CHECK_METRICS_REGION}",
+                region=HEALTH_CHECK_METRICS_REGION,
+                opts=child,
+            )
+            alarm_opts = ResourceOptions(parent=self, provider=provider)
+            key = aws.kms.Key(
+                f"{name}-probe-key",
+                description="Encrypts the synthetic probe's alarm topic",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                policy=document(
+                    statement(
+                        "AccountAdministers",
+                        ["kms:*"],
+                        "*",
+                        principal={
+                            "AWS": f"arn:aws:iam::{aws.get_caller_identity().account_id}:root"
+                        },
+                    ),
+                    statement(
+                        "CloudWatchUsesKeyForAlarmTopic",
+                        ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        "*",
+                        principal={"Service": "cloudwatch.amazonaws.com"},
+                    ),
+                ),
+                tags={"Name": f"{name}-probe-key"},
+                opts=alarm_opts,
+            )
+            probe_topic = aws.sns.Topic(
+                f"{name}-probe-alarms",
+                kms_master_key_id=key.arn,
+                tags={"Name": f"{name}-probe-alarms"},
+                opts=alarm_opts,
+            )
+            if args.alarm_email:
+                aws.sns.TopicSubscription(
+                    f"{name}-probe-alarms-email",
+                    topic=probe_topic.arn,
+                    protocol="email",
+                    endpoint=args.alarm_email,
+                    opts=alarm_opts,
+                )
+            topic_arn = probe_topic.arn
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-probe-failing",
+            alarm_description=f"Synthetic probe of {args.public_url} fails",
+            namespace="AWS/Route53",
+            metric_name="HealthCheckStatus",
+            dimensions={"HealthCheckId": check.id},
+            statistic="Minimum",
+            comparison_operator="LessThanThreshold",
+            threshold=1,
+            period=60,
+            evaluation_periods=2,
+            treat_missing_data="breaching",
+            alarm_actions=[topic_arn],
+            ok_actions=[topic_arn],
+            tags={"Name": f"{name}-probe-failing"},
+            opts=alarm_opts,
+        )
+        return check.id
+
+    def _grafana(
+        self,
+        name: str,
+        args: ObservabilityArgs,
+        workspace: aws.amp.Workspace,
+        region: str,
+        account: str,
+        child: ResourceOptions,
+    ) -> None:
+        import pulumiverse_grafana as grafana
+
+        role = aws.iam.Role(
+            f"{name}-grafana-role",
+            assume_role_policy=assume_role_policy("grafana.amazonaws.com", source_account=account),
+            description="Managed Grafana reads the stack's Prometheus workspace",
+            tags={"Name": f"{name}-grafana"},
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-grafana-query",
+            role=role.id,
+            policy=document(
+                statement("QueryStackWorkspace", PROMETHEUS_QUERY_ACTIONS, workspace.arn)
+            ),
+            opts=child,
+        )
+        grafana_workspace = aws.grafana.Workspace(
+            f"{name}-grafana",
+            account_access_type="CURRENT_ACCOUNT",
+            authentication_providers=list(args.grafana_authentication),
+            permission_type="CUSTOMER_MANAGED",
+            role_arn=role.arn,
+            data_sources=["PROMETHEUS"],
+            notification_destinations=["SNS"],
+            description=f"Dashboards of {pulumi.get_project()}-{pulumi.get_stack()}",
+            tags={"Name": f"{name}-grafana"},
+            opts=child,
+        )
+        account_ = aws.grafana.WorkspaceServiceAccount(
+            f"{name}-grafana-admin",
+            name="pulumi-provisioner",
+            grafana_role="ADMIN",
+            workspace_id=grafana_workspace.id,
+            opts=child,
+        )
+        token = aws.grafana.WorkspaceServiceAccountToken(
+            f"{name}-grafana-admin-token",
+            name="pulumi-provisioner",
+            service_account_id=account_.service_account_id,
+            seconds_to_live=GRAFANA_TOKEN_SECONDS,
+            workspace_id=grafana_workspace.id,
+            opts=child,
+        )
+        # The provider marks the key secret; this keeps it secret under any engine.
+        admin_token = cast(Output[str], Output.secret(cast(Any, token.key)))
+        secret = aws.secretsmanager.Secret(
+            f"{name}-grafana-admin-token",
+            description="Managed Grafana admin service-account token (provisions dashboards)",
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=7,
+            tags={"Name": f"{name}-grafana-admin-token"},
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-grafana-admin-token",
+            secret_id=secret.id,
+            secret_string=admin_token,
+            opts=child,
+        )
+        url = grafana_workspace.endpoint.apply(lambda host: f"https://{host}")
+        provider = grafana.Provider(f"{name}-grafana", url=url, auth=admin_token, opts=child)
+        on_grafana = ResourceOptions(parent=self, provider=provider)
+        source = grafana.oss.DataSource(
+            f"{name}-grafana-prometheus",
+            name="Prometheus",
+            uid=render.DATASOURCE_UID,
+            type="prometheus",
+            url=workspace.prometheus_endpoint,
+            is_default=True,
+            json_data_encoded=json.dumps(
+                {
+                    "httpMethod": "POST",
+                    "sigV4Auth": True,
+                    "sigV4AuthType": "ec2",
+                    "sigV4Region": region,
+                }
+            ),
+            opts=on_grafana,
+        )
+        for path in render.dashboard_files():
+            render.load_dashboard(path)
+            grafana.oss.Dashboard(
+                f"{name}-grafana-{path.stem}",
+                config_json=path.read_text(),
+                overwrite=True,
+                message="Provisioned from observability/grafana/dashboards",
+                opts=ResourceOptions(parent=self, provider=provider, depends_on=[source]),
+            )
+        self.grafana_url = url
+        self.grafana_admin_secret_arn = secret.arn
