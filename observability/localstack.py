@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -134,9 +135,37 @@ class WebhookReceiver:
         return None
 
 
-def website_command(port: int) -> list[str]:
-    """The command that runs the website on `port` (the stand-in until app/ has one)."""
-    return [sys.executable, "-m", "observability.standin", "--port", str(port)]
+APP_ENTRY = REPO / "app" / "website" / "__main__.py"
+
+
+def website_process(port: int, database_port: int) -> tuple[str, list[str], dict[str, str]]:
+    """What runs as the website on `port`: (kind, command, environment).
+
+    The real website (app/) when it is there, configured by the environment variables of
+    docs/interfaces.md, with its database deliberately absent (nothing listens on
+    `database_port`) so that `app_database_up` is 0; otherwise the stand-in.
+    """
+    env = dict(os.environ)
+    if APP_ENTRY.exists():
+        env.update(
+            PORT=str(port),
+            HOST="127.0.0.1",
+            APP_VERSION="0.0.0-local",
+            APP_COLOR="blue",
+            STACK_NAME="local",
+            DB_HOST="127.0.0.1",
+            DB_PORT=str(database_port),
+            DB_NAME="app",
+            DB_USER="app",
+            # Generated per run, never written down: no database checks it anyway.
+            DB_PASSWORD=secrets.token_urlsafe(24),
+            DB_SSLMODE="disable",
+            DB_TIMEOUT_SECONDS="0.5",
+            DB_CHECK_INTERVAL_SECONDS="1",
+            SHUTDOWN_DRAIN_SECONDS="0",
+        )
+        return "app", [sys.executable, "-m", "app.website"], env
+    return "stand-in", [sys.executable, "-m", "observability.standin", "--port", str(port)], env
 
 
 class LocalStack:
@@ -147,8 +176,10 @@ class LocalStack:
         self.interval_seconds = interval_seconds
         self.webhook = WebhookReceiver()
         self.ports = {
-            name: free_port() for name in ("website", "prometheus", "alertmanager", "blackbox")
+            name: free_port()
+            for name in ("website", "prometheus", "alertmanager", "blackbox", "database")
         }
+        self.website_kind = website_process(0, 0)[0]
         self.workdir = Path(tempfile.mkdtemp(prefix="ecs-platform-observability-"))
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -216,7 +247,8 @@ class LocalStack:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def start_website(self) -> None:
-        self._spawn("website", website_command(self.ports["website"]))
+        _, command, env = website_process(self.ports["website"], self.ports["database"])
+        self._spawn("website", command, env)
         self._wait_http("website", "/healthz")
 
     def stop_website(self) -> None:
@@ -257,7 +289,7 @@ class LocalStack:
             yaml.safe_dump(alertmanager, sort_keys=False)
         )
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.workdir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             command,
@@ -265,6 +297,7 @@ class LocalStack:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env=env,
             start_new_session=True,
         )
         log.close()

@@ -37,6 +37,16 @@ def test_prometheus_loaded_every_alert_of_the_repository(stack):
     assert loaded == set(render.alert_names())
 
 
+def test_the_real_website_without_its_database_fires_database_unreachable(stack):
+    if stack.website_kind != "app":
+        pytest.skip("app/ has no runnable website yet; the stand-in always reports 1")
+    localstack.wait_until(
+        lambda: stack.webhook.seen("WebsiteDatabaseUnreachable", "firing") is not None,
+        30,
+        "WebsiteDatabaseUnreachable firing at the webhook",
+    )
+
+
 def test_stopping_the_website_fires_and_restarting_resolves_the_outage_alerts(stack):
     timings = localstack.outage_scenario(stack, timeout=60)
     print(timings)
