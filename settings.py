@@ -422,6 +422,12 @@ class DeploymentSettings:
     approval_gate: bool = setting(
         False, "Pause before production traffic shifts until an operator approves (lifecycle hook)."
     )
+    approval_timeout_minutes: int = setting(
+        60,
+        "With approvalGate: minutes ECS waits for the approval before it rolls back (1-20160).",
+        minimum=1,
+        maximum=20160,
+    )
     test_listener_port: int = setting(
         8443,
         "Port of the test listener that reaches the new version before production traffic.",
@@ -886,6 +892,19 @@ def _cross_issues(
                 "service.ec2InstanceType",
                 service.ec2_instance_type,
                 "must be a Graviton type (t4g, m7g, ...) for architecture arm64",
+            )
+        )
+    if (
+        service.capacity == "ec2"
+        and service.architecture == "x86_64"
+        and _ARM_FAMILY.match(service.ec2_instance_type)
+    ):
+        issues.append(
+            Issue(
+                "service.ec2InstanceType",
+                service.ec2_instance_type,
+                "must be an x86_64 type (t3, m7i, ...) for architecture x86_64, "
+                "or set architecture arm64",
             )
         )
     if service.min_count > service.max_count:
