@@ -435,8 +435,9 @@ class Recording:
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, type_token: str) -> list[RecordedResource]:
-        """Resources of one type token, in declaration order."""
-        return [r for r in self.resources if r.type == type_token]
+        """Resources of one type token, ordered by logical name (registration order varies
+        from run to run, because registrations wait on each other's outputs)."""
+        return sorted((r for r in self.resources if r.type == type_token), key=lambda r: r.name)
 
     def one(self, type_token: str) -> RecordedResource:
         """The single resource of a type; fails when there is not exactly one."""
