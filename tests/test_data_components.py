@@ -1,0 +1,203 @@
+"""StackKey, Registry and Database: exact child contracts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.database import Database, DatabaseArgs, parameter_group_family
+from components.kms import StackKey, StackKeyArgs
+from components.registry import Registry, RegistryArgs, context_hash, lifecycle_policy
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
+DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64
+
+
+# StackKey -----------------------------------------------------------------------------------
+
+
+def test_stack_key_rotates_and_names_its_alias(build) -> None:
+    rec = build(lambda: StackKey("stack", StackKeyArgs(alias="ecs-platform-stage")))
+    key = rec.one("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == 30
+    assert rec.one("aws:kms/alias:Alias").inputs["name"] == "alias/ecs-platform-stage"
+    assert key.parent_type == "ecs-platform:kms:StackKey"
+
+
+def test_stack_key_policy_names_only_the_account_logs_and_cloudwatch(build) -> None:
+    rec = build(lambda: StackKey("stack", StackKeyArgs(alias="a")))
+    policy = json.loads(rec.one("aws:kms/key:Key").inputs["policy"])
+    principals = [s["Principal"] for s in policy["Statement"]]
+    assert principals == [
+        {"AWS": "arn:aws:iam::123456789012:root"},
+        {"Service": "logs.us-east-1.amazonaws.com"},
+        {"Service": "cloudwatch.amazonaws.com"},
+    ]
+    logs = policy["Statement"][1]
+    assert logs["Condition"] == {"ArnLike": {
+        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:*"}}
+    assert policy["Statement"][2]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def test_stack_key_rejects_a_short_deletion_window() -> None:
+    with pytest.raises(ValueError, match="between 7 and 30"):
+        StackKeyArgs(alias="a", deletion_window_days=3)
+
+
+# Registry -----------------------------------------------------------------------------------
+
+
+def test_repository_is_immutable_scanned_and_kms_encrypted(build) -> None:
+    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST)))
+    repo = rec.one("aws:ecr/repository:Repository")
+    assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repo.inputs["encryptionConfigurations"] == [
+        {"encryptionType": "KMS", "kmsKey": KEY}]
+    assert repo.inputs["forceDelete"] is False
+
+
+def test_lifecycle_keeps_n_tagged_images_and_expires_untagged_after_a_day(build) -> None:
+    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST,
+                                                          keep_tagged_images=12)))
+    rules = json.loads(rec.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])
+    untagged, tagged = rules["rules"]
+    assert untagged["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                                     "countUnit": "days", "countNumber": 1}
+    assert tagged["selection"]["countType"] == "imageCountMoreThan"
+    assert tagged["selection"]["countNumber"] == 12
+    assert lifecycle_policy(12) == rec.one(
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"]
+
+
+def test_given_image_is_used_as_is_and_nothing_is_built(build) -> None:
+    registry: list[Registry] = []
+    rec = build(lambda: registry.append(
+        Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST))))
+    assert not [r for r in rec.resources if r.type.startswith("docker:")]
+
+
+def test_without_an_image_the_app_is_built_for_arm64_and_referenced_by_digest(build) -> None:
+    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, version="1.2.3")),
+                stack="stage")
+    image = rec.one("docker:index/image:Image")
+    assert image.inputs["build"]["platform"] == "linux/arm64"
+    assert image.inputs["build"]["context"] == "app"
+    assert image.inputs["imageName"].endswith(f":1.2.3-{context_hash(Path('app'))}")
+    assert "@sha256:" in image.outputs["repoDigest"]
+
+
+def test_a_tag_reference_is_refused() -> None:
+    with pytest.raises(ValueError, match="digest"):
+        RegistryArgs(kms_key_arn=KEY, image="registry.example.com/web:latest")
+
+
+def test_context_hash_changes_with_the_content(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("print(1)\n")
+    before = context_hash(tmp_path)
+    (tmp_path / "app.py").write_text("print(2)\n")
+    assert context_hash(tmp_path) != before
+
+
+# Database -----------------------------------------------------------------------------------
+
+
+def db_args(**overrides: object) -> DatabaseArgs:
+    values: dict = {"vpc_id": "vpc-1", "subnet_ids": ["subnet-a", "subnet-b"],
+                    "kms_key_arn": KEY, "identifier": "ecs-platform-test"}
+    values.update(overrides)
+    return DatabaseArgs(**values)
+
+
+def build_db(build, **overrides: object):
+    def make() -> None:
+        db = Database("db", db_args(**overrides))
+        db.admit("service", "sg-service", "PostgreSQL from the website's tasks")
+        db.admit("bastion", "sg-bastion", "PostgreSQL from the bastion")
+
+    return build(make)
+
+
+def test_database_declares_exactly_these_resources(build) -> None:
+    assert build_db(build).counts() == {
+        "ecs-platform:database:Database": 1,
+        "aws:ec2/securityGroup:SecurityGroup": 1,
+        "aws:rds/subnetGroup:SubnetGroup": 1,
+        "aws:rds/parameterGroup:ParameterGroup": 1,
+        "aws:cloudwatch/logGroup:LogGroup": 2,
+        "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+        "aws:rds/instance:Instance": 1,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
+    }
+
+
+def test_database_is_private_encrypted_and_its_password_managed_by_aws(build) -> None:
+    db = build_db(build).one("aws:rds/instance:Instance").inputs
+    assert db["publiclyAccessible"] is False
+    assert db["storageEncrypted"] is True and db["kmsKeyId"] == KEY
+    assert db["manageMasterUserPassword"] is True
+    assert db["masterUserSecretKmsKeyId"] == KEY
+    assert "password" not in db
+    assert db["iamDatabaseAuthenticationEnabled"] is True
+    assert db["autoMinorVersionUpgrade"] is True
+    assert db["copyTagsToSnapshot"] is True
+    assert db["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    assert db["performanceInsightsEnabled"] is True
+    assert db["performanceInsightsKmsKeyId"] == KEY
+    assert db["monitoringInterval"] == 60
+
+
+def test_database_enforces_tls_through_its_parameter_group(build) -> None:
+    rec = build_db(build, engine_version="16.4")
+    params = rec.one("aws:rds/parameterGroup:ParameterGroup").inputs
+    assert params["family"] == "postgres16"
+    assert {"name": "rds.force_ssl", "value": "1"} in params["parameters"]
+    assert rec.one("aws:rds/instance:Instance").inputs["parameterGroupName"] == (
+        rec.one("aws:rds/parameterGroup:ParameterGroup").outputs["name"])
+
+
+def test_database_admits_only_the_given_security_groups_on_5432(build) -> None:
+    rec = build_db(build)
+    rules = rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"])
+            for r in rules] == [("sg-bastion", 5432, 5432), ("sg-service", 5432, 5432)]
+    assert all("cidrIpv4" not in r.inputs for r in rules)
+    sg = rec.one("aws:ec2/securityGroup:SecurityGroup").inputs
+    assert "ingress" not in sg or sg["ingress"] == []
+
+
+def test_safety_settings_follow_the_args(build) -> None:
+    safe = build_db(build)
+    instance = safe.one("aws:rds/instance:Instance")
+    assert instance.protect is True
+    assert instance.inputs["deletionProtection"] is True
+    assert instance.inputs["skipFinalSnapshot"] is False
+    assert instance.inputs["finalSnapshotIdentifier"] == "ecs-platform-test-final"
+    loose = build_db(build, protect=False, deletion_protection=False, final_snapshot=False,
+                     multi_az=True)
+    instance = loose.one("aws:rds/instance:Instance")
+    assert instance.protect is False
+    assert instance.inputs["deletionProtection"] is False
+    assert instance.inputs["skipFinalSnapshot"] is True
+    assert instance.inputs["multiAz"] is True
+
+
+def test_log_groups_exist_before_rds_writes_to_them(build) -> None:
+    rec = build_db(build, log_retention_days=14)
+    groups = rec.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert sorted(g.inputs["name"] for g in groups) == [
+        "/aws/rds/instance/ecs-platform-test/postgresql",
+        "/aws/rds/instance/ecs-platform-test/upgrade"]
+    assert {g.inputs["retentionInDays"] for g in groups} == {14}
+    assert {g.inputs["kmsKeyId"] for g in groups} == {KEY}
+    instance = rec.one("aws:rds/instance:Instance")
+    assert set(instance.depends_on) >= {g.urn for g in groups}
+
+
+def test_parameter_group_family_follows_the_major_version() -> None:
+    assert parameter_group_family("17") == "postgres17"
+    assert parameter_group_family("15.8") == "postgres15"
