@@ -15,6 +15,7 @@ import base64
 import functools
 import importlib
 import inspect
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -1523,7 +1524,9 @@ def taggable(resource_type: str) -> bool | None:
     if package != "aws":
         return False
     try:
-        mod = importlib.import_module(f"pulumi_aws.{module.split('/')[0]}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            mod = importlib.import_module(f"pulumi_aws.{module.split('/')[0]}")
         klass = getattr(mod, cls)
         return "tags" in inspect.signature(klass._internal_init).parameters
     except (ImportError, AttributeError, ValueError, TypeError):
