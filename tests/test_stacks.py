@@ -1,0 +1,120 @@
+"""Stage and prod rendered from their real stack files: the invariants users rely on."""
+
+from __future__ import annotations
+
+from offline_plan.mocks import Recording, RecordedResource
+from settings import STACK_TAG_KEYS
+
+OPEN = ("0.0.0.0/0", "::/0")
+
+
+def ingress_rules(rec: Recording) -> list[tuple[RecordedResource, dict]]:
+    """Every ingress rule in the stack, standalone or inline, with the resource holding it."""
+    out = [(r, r.inputs) for r in rec.of_type(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
+    for sg in rec.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        out += [(sg, rule) for rule in sg.inputs.get("ingress") or []]
+    out += [(r, r.inputs) for r in rec.of_type("aws:ec2/securityGroupRule:SecurityGroupRule")
+            if r.inputs.get("type") == "ingress"]
+    return out
+
+
+def sources(rule: dict) -> set[str]:
+    found = {rule.get("cidrIpv4"), rule.get("cidrIpv6")}
+    found |= set(rule.get("cidrBlocks") or []) | set(rule.get("ipv6CidrBlocks") or [])
+    return {s for s in found if s}
+
+
+def test_stage_uses_nat_instances_and_prod_a_nat_gateway_per_az(stage, prod) -> None:
+    assert stage.of_type("aws:ec2/natGateway:NatGateway") == []
+    assert len(stage.of_type("aws:autoscaling/group:Group")) >= 2
+    stage_enis = stage.of_type("aws:ec2/networkInterface:NetworkInterface")
+    assert len(stage_enis) == 2 and all(e.inputs["sourceDestCheck"] is False for e in stage_enis)
+    prod_subnets = prod.of_type("aws:ec2/subnet:Subnet")
+    prod_azs = {s.inputs["availabilityZone"] for s in prod_subnets}
+    gateways = prod.of_type("aws:ec2/natGateway:NatGateway")
+    assert len(prod_azs) == 3
+    assert len(gateways) == 3
+    by_id = {s.id: s.inputs["availabilityZone"] for s in prod_subnets}
+    assert {by_id[g.inputs["subnetId"]] for g in gateways} == prod_azs
+
+
+def test_prod_database_is_multi_az_protected_and_kept_on_deletion(prod) -> None:
+    db = prod.one("aws:rds/instance:Instance")
+    assert db.inputs["multiAz"] is True
+    assert db.inputs["deletionProtection"] is True
+    assert db.inputs["skipFinalSnapshot"] is False
+    assert db.protect is True
+    assert db.inputs["backupRetentionPeriod"] >= 7
+
+
+def test_databases_are_never_public(stage, prod) -> None:
+    for rec in (stage, prod):
+        db = rec.one("aws:rds/instance:Instance")
+        assert db.inputs["publiclyAccessible"] is False
+        group = rec.one("aws:rds/subnetGroup:SubnetGroup")
+        database_subnets = {s.id for s in rec.of_type("aws:ec2/subnet:Subnet")
+                            if s.inputs["tags"]["Tier"] == "database"}
+        assert set(group.inputs["subnetIds"]) == database_subnets
+
+
+def test_nothing_but_the_load_balancer_admits_the_internet_and_only_on_80_443(stage, prod
+                                                                              ) -> None:
+    for rec in (stage, prod):
+        for holder, rule in ingress_rules(rec):
+            if not sources(rule) & set(OPEN):
+                continue
+            assert holder.parent_type == "ecs-platform:bluegreen:BlueGreen", holder.urn
+            assert (rule.get("fromPort"), rule.get("toPort")) in ((80, 80), (443, 443)), rule
+
+
+def test_database_admits_only_security_groups_never_cidrs(stage, prod) -> None:
+    for rec in (stage, prod):
+        db_sg = rec.one("aws:rds/instance:Instance").inputs["vpcSecurityGroupIds"][0]
+        rules = [rule for holder, rule in ingress_rules(rec)
+                 if rule.get("securityGroupId") == db_sg
+                 or (holder.id == db_sg and holder.type.endswith(":SecurityGroup"))]
+        assert rules, "the database admits nobody at all"
+        assert all(not sources(r) and r.get("referencedSecurityGroupId") for r in rules)
+
+
+def test_every_resource_uses_the_provider_with_the_stack_tags(stage, prod) -> None:
+    for rec, stack in ((stage, "stage"), (prod, "prod")):
+        (provider,) = rec.of_type("pulumi:providers:aws")
+        custom = [r for r in rec.resources if r.custom and r.type.startswith("aws:")]
+        assert custom
+        assert {r.provider.rsplit("::", 1)[0] for r in custom} == {provider.urn}
+        for r in custom:
+            tags = r.outputs.get("tagsAll")
+            if tags is None:
+                continue
+            assert set(STACK_TAG_KEYS) <= set(tags), (r.urn, tags)
+            assert tags["Environment"] == stack and tags["Project"] == "ecs-platform"
+            assert tags["Owner"] and tags["CostCentre"]
+
+
+def test_every_taggable_resource_carries_a_name_tag(stage) -> None:
+    tagged = [r for r in stage.resources if isinstance(r.inputs.get("tags"), dict)]
+    assert tagged
+    assert all(r.inputs["tags"].get("Name") for r in tagged)
+
+
+def test_resource_names_are_unique(stage, prod) -> None:
+    for rec in (stage, prod):
+        urns = [r.urn for r in rec.resources]
+        assert len(urns) == len(set(urns))
+
+
+def test_stage_and_prod_differ_in_physical_names(stage, prod) -> None:
+    def fixed(rec: Recording) -> set[str]:
+        return {r.inputs["identifier"] for r in rec.of_type("aws:rds/instance:Instance")} | {
+            r.inputs["name"] for r in rec.of_type("aws:kms/alias:Alias")}
+
+    assert fixed(stage).isdisjoint(fixed(prod))
+
+
+def test_no_output_exposes_a_password(stage, prod) -> None:
+    for rec in (stage, prod):
+        for key, value in rec.outputs.items():
+            assert "password" not in key.lower()
+            assert "mock-ecr-password" not in str(value)
