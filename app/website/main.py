@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -36,6 +37,10 @@ async def serve(settings: Settings) -> None:
         keepalive_timeout=KEEPALIVE_SECONDS,
     )
     await runner.setup()
+    # Everything allocated so far lives as long as the process: keep it out of the
+    # collector's scans, which shortens the pauses that make up the latency tail.
+    gc.collect()
+    gc.freeze()
     site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
     try:
         await site.start()

@@ -1,0 +1,39 @@
+"""The benchmark's parsing of wrk output (the benchmark itself is a script, not a test)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.tools.bench import parse_wrk
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:8080/
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.11ms    1.02ms  30.01ms   91.20%
+    Req/Sec     7.61k   400.00     8.00k    70.00%
+  Latency Distribution
+     50%  812.00us
+     75%    2.20ms
+     90%    2.80ms
+     99%    1.05s
+  76518 requests in 10.00s, 120.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 0
+  Non-2xx or 3xx responses: 7
+Requests/sec:   7651.80
+Transfer/sec:     12.00MB
+"""
+
+
+def test_wrk_figures_are_read_with_their_units() -> None:
+    result = parse_wrk("/", WRK_OUTPUT)
+    assert result.rps == 7651.80
+    assert result.p50_ms == pytest.approx(0.812)
+    assert result.p99_ms == pytest.approx(1050.0)
+    assert result.requests == 76518
+    assert "read 2" in result.errors and "7 non-2xx/3xx" in result.errors
+
+
+def test_missing_figures_are_an_error_not_a_zero() -> None:
+    with pytest.raises(ValueError, match="Requests/sec"):
+        parse_wrk("/", WRK_OUTPUT.replace("Requests/sec:", "Reqs:"))

@@ -1,0 +1,189 @@
+"""Benchmark the website: requests per second and p50/p99 latency for / and /healthz, memory.
+
+Starts a throwaway PostgreSQL and the website exactly as the image starts it, then loads it
+with wrk from a second process and prints the figures next to the targets. This is a
+measurement, not a test: it exits 0 unless --strict is given and a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .localpg import LocalPostgres, free_port
+
+APP_DIR = Path(__file__).resolve().parent.parent
+
+# Targets on a 2-core machine (website and wrk share it).
+TARGETS = {
+    "/": {"rps": 1500.0, "p99_ms": 50.0},
+    "/healthz": {"p99_ms": 5.0},
+}
+RSS_TARGET_MB = 120.0
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass
+class Result:
+    path: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: str
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(path: str, output: str) -> Result:
+    def find(pattern: str) -> str:
+        match = re.search(pattern, output, re.M)
+        if not match:
+            raise ValueError(f"wrk output has no {pattern!r}:\n{output}")
+        return match.group(1)
+
+    errors = []
+    if m := re.search(r"Socket errors: (.*)", output):
+        errors.append(f"socket errors: {m.group(1)}")
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        errors.append(f"{m.group(1)} non-2xx/3xx")
+    return Result(
+        path=path,
+        rps=float(find(r"^Requests/sec:\s+([\d.]+)")),
+        p50_ms=_ms(find(r"^\s+50%\s+(\S+)")),
+        p99_ms=_ms(find(r"^\s+99%\s+(\S+)")),
+        requests=int(find(r"^\s+(\d+) requests in")),
+        errors="; ".join(errors) or "none",
+    )
+
+
+def run_wrk(port: int, path: str, seconds: int, connections: int) -> Result:
+    command = [
+        "wrk",
+        "--threads=1",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=5s",
+        "--latency",
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stderr}")
+    return parse_wrk(path, done.stdout)
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(current resident set, peak resident set) in MB from /proc."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    hwm = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    return rss / 1024, hwm / 1024
+
+
+def wait_ready(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the website was not ready within {timeout}s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per path (1-300)")
+    parser.add_argument("--connections", type=int, default=32, help="open connections (1-1000)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+    if not 1 <= args.duration <= 300:
+        parser.error(f"--duration {args.duration} is out of range (allowed: 1-300)")
+    if not 1 <= args.connections <= 1000:
+        parser.error(f"--connections {args.connections} is out of range (allowed: 1-1000)")
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not installed: run `make debs`")
+
+    load_before = os.getloadavg()
+    with LocalPostgres() as pg:
+        port = free_port()
+        env = {
+            **os.environ,
+            **pg.app_environment(),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "APP_VERSION": "bench",
+            "APP_COLOR": "blue",
+            "STACK_NAME": "bench",
+            "SHUTDOWN_DRAIN_SECONDS": "0",
+        }
+        site = subprocess.Popen(
+            [sys.executable, "-m", "website"],
+            cwd=APP_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_ready(port)
+            run_wrk(port, "/", 2, args.connections)  # warm-up
+            results = [run_wrk(port, path, args.duration, args.connections) for path in TARGETS]
+            rss, peak = memory_mb(site.pid)
+        finally:
+            site.send_signal(signal.SIGTERM)
+            try:
+                site.wait(30)
+            except subprocess.TimeoutExpired:
+                site.kill()
+                site.wait(10)
+
+    load = os.getloadavg()
+    print(
+        f"wrk: 1 thread, {args.connections} connections, {args.duration}s per path, "
+        f"on {os.cpu_count()} CPUs shared by wrk and the website "
+        f"(load average before: {load_before[0]:.2f}, after: {load[0]:.2f})"
+    )
+    print(f"{'path':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}  errors")
+    missed = []
+    for r in results:
+        print(
+            f"{r.path:<10} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.requests:>9}"
+            f"  {r.errors}"
+        )
+        target = TARGETS[r.path]
+        if r.rps < target.get("rps", 0):
+            missed.append(f"{r.path} {r.rps:.0f} req/s < {target['rps']:.0f}")
+        if r.p99_ms > target["p99_ms"]:
+            missed.append(f"{r.path} p99 {r.p99_ms:.2f} ms > {target['p99_ms']:.0f} ms")
+        if r.errors != "none":
+            missed.append(f"{r.path} had errors: {r.errors}")
+    print(f"memory: resident {rss:.1f} MB after the runs, peak {peak:.1f} MB")
+    if peak > RSS_TARGET_MB:
+        missed.append(f"peak memory {peak:.1f} MB > {RSS_TARGET_MB:.0f} MB")
+    print(
+        "targets: / >= 1500 req/s and p99 < 50 ms; /healthz p99 < 5 ms; memory < 120 MB: "
+        + ("all met" if not missed else "MISSED: " + "; ".join(missed))
+    )
+    return 1 if (missed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
