@@ -132,6 +132,7 @@ def model(
     drain = deployment.deregistration_delay_seconds
     alarm = observability.alarm_period_seconds * observability.alarm_evaluation_periods
 
+    rollback: tuple[Phase, ...]
     if deployment.strategy == "rolling":
         deploy = (
             Phase("start the new tasks", start),

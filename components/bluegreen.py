@@ -1,0 +1,663 @@
+"""BlueGreen: the internet-facing load balancer, its two target groups and the listener rules
+ECS moves traffic with, plus the deployment configuration of the service behind it.
+
+Production traffic reaches the service through one listener *rule* (not the listener's
+default action) that forwards to the blue and green target groups with weights; a second
+rule on the test listener does the same for test traffic. During a deployment ECS rewrites
+those weights itself, so Pulumi ignores the rules' actions after creating them: the next
+`pulumi up` must not move traffic back.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import ResourceOptions
+
+from components.policies import assume_role_policy, document, statement
+
+StrategyKind = Literal["rolling", "blue-green", "canary", "linear"]
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+INFRASTRUCTURE_POLICY_ARN = (
+    "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+)
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+ACCESS_LOG_PREFIX = "alb"
+# ECS's name of each strategy.
+ECS_STRATEGY = {
+    "rolling": "ROLLING",
+    "blue-green": "BLUE_GREEN",
+    "canary": "CANARY",
+    "linear": "LINEAR",
+}
+# The last stage before production traffic moves that a PAUSE hook may use (PAUSE hooks
+# cannot sit on the traffic-shift stages themselves).
+APPROVAL_STAGE = "POST_TEST_TRAFFIC_SHIFT"
+
+
+@dataclass(frozen=True)
+class DeploymentStrategy:
+    """How a release moves production traffic, in ECS's own terms."""
+
+    kind: StrategyKind = "blue-green"
+    """rolling (replace tasks in place), blue-green (all at once once green is healthy),
+    canary (canary_percent, then the rest) or linear (linear_step_percent per step)."""
+    bake_time_minutes: int = 5
+    """Minutes both versions stay up after the last shift, so a rollback is instant."""
+    canary_percent: float | None = None
+    """Canary only: share of traffic shifted first (0.1-100); None takes 10."""
+    canary_bake_time_minutes: int | None = None
+    """Canary only: minutes before the rest shifts (0-1440); None takes 5."""
+    linear_step_percent: float | None = None
+    """Linear only: share shifted per step (3-100); None takes 25."""
+    linear_step_bake_time_minutes: int | None = None
+    """Linear only: minutes between steps (0-1440); None takes 2."""
+    approval_gate: bool = False
+    """Pause before production traffic shifts until an operator continues the deployment."""
+    approval_timeout_minutes: int = 60
+    """Minutes the pause waits before ECS rolls the deployment back (1-20160)."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.kind not in ECS_STRATEGY:
+            problems.append(f"kind {self.kind!r} is not one of {', '.join(ECS_STRATEGY)}")
+        for name, kind in (
+            ("canary_percent", "canary"),
+            ("canary_bake_time_minutes", "canary"),
+            ("linear_step_percent", "linear"),
+            ("linear_step_bake_time_minutes", "linear"),
+        ):
+            if getattr(self, name) is not None and self.kind != kind:
+                problems.append(f"{name} applies only to kind {kind!r}, not {self.kind!r}")
+        for name, low, high in (
+            ("bake_time_minutes", 0, 1440),
+            ("canary_percent", 0.1, 100),
+            ("canary_bake_time_minutes", 0, 1440),
+            ("linear_step_percent", 3, 100),
+            ("linear_step_bake_time_minutes", 0, 1440),
+            ("approval_timeout_minutes", 1, 20160),
+        ):
+            value = getattr(self, name)
+            if value is not None and not low <= value <= high:
+                problems.append(f"{name} is {value}, allowed: {low} to {high}")
+        if self.approval_gate and self.kind == "rolling":
+            problems.append("approval_gate needs a traffic-shifting kind, not 'rolling'")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def deployment_configuration(strategy: DeploymentStrategy) -> dict[str, Any]:
+    """The service's `deployment_configuration` for a strategy, as plain data."""
+    out: dict[str, Any] = {"strategy": ECS_STRATEGY[strategy.kind]}
+    if strategy.kind == "rolling":
+        return out
+    # The provider takes minutes as strings.
+    out["bake_time_in_minutes"] = str(strategy.bake_time_minutes)
+    if strategy.kind == "canary":
+        bake = strategy.canary_bake_time_minutes
+        out["canary_configuration"] = {
+            "canary_percent": strategy.canary_percent or 10.0,
+            "canary_bake_time_in_minutes": str(5 if bake is None else bake),
+        }
+    if strategy.kind == "linear":
+        bake = strategy.linear_step_bake_time_minutes
+        out["linear_configuration"] = {
+            "step_percent": strategy.linear_step_percent or 25.0,
+            "step_bake_time_in_minutes": str(2 if bake is None else bake),
+        }
+    if strategy.approval_gate:
+        out["lifecycle_hooks"] = [
+            {
+                "target_type": "PAUSE",
+                "lifecycle_stages": [APPROVAL_STAGE],
+                "timeout_configuration": {
+                    "timeout_in_minutes": str(strategy.approval_timeout_minutes),
+                    "action": "ROLLBACK",
+                },
+            }
+        ]
+    return out
+
+
+def forward_action(blue_arn: Any, green_arn: Any) -> Any:
+    """A rule's only action: forward, all weight on blue; ECS moves the weights later."""
+    return [
+        {
+            "type": "forward",
+            "forward": {
+                "target_groups": [
+                    {"arn": blue_arn, "weight": 100},
+                    {"arn": green_arn, "weight": 0},
+                ]
+            },
+        }
+    ]
+
+
+def not_found_action() -> Any:
+    """Default action of a listener: what no rule matches gets a plain 404."""
+    return [
+        {
+            "type": "fixed-response",
+            "fixed_response": {
+                "content_type": "text/plain",
+                "message_body": "Not found",
+                "status_code": "404",
+            },
+        }
+    ]
+
+
+@dataclass(frozen=True)
+class BlueGreenArgs:
+    """Where the load balancer sits, how targets are checked and how releases move traffic."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of the load balancer and its target groups."""
+    vpc_cidr: str
+    """IPv4 range of the VPC: the test listener's default audience."""
+    public_subnet_ids: pulumi.Input[list[str]]
+    """Public subnets, one per AZ, that the load balancer spans."""
+    certificate_arn: pulumi.Input[str] | None = None
+    """ACM certificate of the site; None serves plain HTTP and needs insecure_allow_plain_http."""
+    insecure_allow_plain_http: bool = False
+    """INSECURE: without a certificate, serve the site on plain HTTP (port 80)."""
+    container_port: int = 8080
+    """Port the tasks listen on (the target groups' port)."""
+    strategy: DeploymentStrategy = DeploymentStrategy()
+    """How a release moves traffic."""
+    health_check_path: str = "/readyz"
+    """Path the target groups check (the website's readiness route)."""
+    health_check_interval_seconds: int = 10
+    """Seconds between health checks."""
+    health_check_timeout_seconds: int = 5
+    """Seconds a check may take (less than the interval)."""
+    healthy_threshold: int = 2
+    """Passing checks before a new target takes traffic."""
+    unhealthy_threshold: int = 2
+    """Failing checks before a target is taken out."""
+    deregistration_delay_seconds: int = 15
+    """Seconds a leaving target drains (short, so a switch completes fast)."""
+    test_listener_port: int = 8443
+    """Port of the test listener that reaches the green version before production does."""
+    test_listener_cidrs: tuple[str, ...] = ()
+    """Source ranges allowed on the test listener; empty allows only the VPC."""
+    deletion_protection: bool = True
+    """The load balancer refuses deletion (and its log bucket keeps its objects)."""
+    waf: bool = True
+    """AWS WAF web ACL with AWS managed rule groups and a per-IP rate limit."""
+    waf_rate_limit: int = 2000
+    """WAF: requests per 5 minutes one IP may send before it is blocked."""
+    desync_mitigation_mode: Literal["defensive", "strictest"] = "defensive"
+    """How the load balancer treats requests that may cause HTTP desync."""
+    access_log_retention_days: int = 90
+    """Days access logs are kept in their bucket."""
+
+    @property
+    def https(self) -> bool:
+        return self.certificate_arn is not None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.certificate_arn is None and not self.insecure_allow_plain_http:
+            problems.append(
+                "certificate_arn is required; to serve plain HTTP set insecure_allow_plain_http"
+            )
+        if self.certificate_arn is not None and self.insecure_allow_plain_http:
+            problems.append("insecure_allow_plain_http must be False when a certificate is given")
+        if self.test_listener_port in (80, 443) or not 1 <= self.test_listener_port <= 65535:
+            problems.append(
+                f"test_listener_port {self.test_listener_port} must be a port other than 80 and 443"
+            )
+        if self.health_check_timeout_seconds >= self.health_check_interval_seconds:
+            problems.append("health_check_timeout_seconds must be less than the interval")
+        for cidr in self.test_listener_cidrs:
+            network = ipaddress.ip_network(cidr)
+            if network.prefixlen == 0:
+                problems.append(f"test_listener_cidrs must not include the internet ({cidr})")
+        if not 100 <= self.waf_rate_limit <= 2_000_000_000:
+            problems.append(f"waf_rate_limit is {self.waf_rate_limit}, allowed: 100 to 2e9")
+        if self.desync_mitigation_mode not in ("defensive", "strictest"):
+            problems.append("desync_mitigation_mode must be defensive or strictest")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+class BlueGreen(pulumi.ComponentResource):
+    """Load balancer, listeners, blue and green target groups, the rules ECS shifts, WAF."""
+
+    load_balancer_arn: pulumi.Output[str]
+    """ARN of the load balancer."""
+    load_balancer_arn_suffix: pulumi.Output[str]
+    """app/<name>/<id>: the CloudWatch LoadBalancer dimension."""
+    dns_name: pulumi.Output[str]
+    """DNS name of the load balancer."""
+    zone_id: pulumi.Output[str]
+    """Hosted zone of the load balancer's DNS name (for alias records)."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the load balancer: the only one open to the internet."""
+    blue_target_group_arn: pulumi.Output[str]
+    """Target group production traffic starts on."""
+    green_target_group_arn: pulumi.Output[str]
+    """The alternate target group a release is started in."""
+    target_group_arn_suffixes: list[pulumi.Output[str]]
+    """targetgroup/<name>/<id> of blue and green, in that order (CloudWatch dimension)."""
+    production_rule_arn: pulumi.Output[str]
+    """Listener rule that carries production traffic."""
+    test_rule_arn: pulumi.Output[str]
+    """Listener rule that carries test traffic."""
+    infrastructure_role_arn: pulumi.Output[str]
+    """Role ECS uses to rewrite the rules and target groups during a deployment."""
+    deployment_configuration: dict[str, Any]
+    """The service's deployment configuration for the strategy, as plain data."""
+    web_acl_arn: pulumi.Output[str] | None
+    """WAF web ACL on the load balancer; None when WAF is off."""
+    access_log_bucket: pulumi.Output[str]
+    """Bucket the access logs are written to."""
+
+    def __init__(self, name: str, args: BlueGreenArgs, opts: ResourceOptions | None = None):
+        super().__init__("ecs-platform:bluegreen:BlueGreen", name, None, opts)
+        self._name = name
+        self._args = args
+        child = ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+
+        # Security group ----------------------------------------------------------------
+        self._sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="Load balancer: HTTP(S) from the internet, test port from listed ranges",
+            tags={"Name": f"{name}-alb"},
+            opts=child,
+        )
+        public_ports = (80, 443) if args.https else (80,)
+        for port in public_ports:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-internet-{port}",
+                security_group_id=self._sg.id,
+                cidr_ipv4="0.0.0.0/0",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=(
+                    "HTTPS from the internet"
+                    if port == 443
+                    else "HTTP from the internet (redirected to HTTPS)"
+                    if args.https
+                    else "INSECURE plain HTTP from the internet (no domain)"
+                ),
+                opts=child,
+            )
+        for i, cidr in enumerate(args.test_listener_cidrs or (args.vpc_cidr,)):
+            ipv6 = ":" in cidr
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-test-{i}",
+                security_group_id=self._sg.id,
+                cidr_ipv4=None if ipv6 else cidr,
+                cidr_ipv6=cidr if ipv6 else None,
+                ip_protocol="tcp",
+                from_port=args.test_listener_port,
+                to_port=args.test_listener_port,
+                description=f"Test listener from {cidr}",
+                opts=child,
+            )
+
+        # Access logs -----------------------------------------------------------------------
+        bucket = self._access_log_bucket(name, args, invoke, child)
+
+        # Load balancer ---------------------------------------------------------------------
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            ip_address_type="ipv4",
+            security_groups=[self._sg.id],
+            subnets=args.public_subnet_ids,
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode=args.desync_mitigation_mode,
+            enable_deletion_protection=args.deletion_protection,
+            enable_http2=True,
+            idle_timeout=60,
+            access_logs={"bucket": bucket.bucket, "prefix": ACCESS_LOG_PREFIX, "enabled": True},
+            tags={"Name": f"{name}-alb"},
+            # The load balancer checks that it may write to the bucket when logs are turned on.
+            opts=ResourceOptions(parent=self, depends_on=[self._bucket_policy]),
+        )
+
+        # Target groups ---------------------------------------------------------------------
+        groups = {
+            color: aws.lb.TargetGroup(
+                f"{name}-{color}",
+                target_type="ip",
+                port=args.container_port,
+                protocol="HTTP",
+                protocol_version="HTTP1",
+                vpc_id=args.vpc_id,
+                deregistration_delay=args.deregistration_delay_seconds,
+                load_balancing_algorithm_type="least_outstanding_requests",
+                health_check={
+                    "enabled": True,
+                    "path": args.health_check_path,
+                    "port": "traffic-port",
+                    "protocol": "HTTP",
+                    "matcher": "200",
+                    "interval": args.health_check_interval_seconds,
+                    "timeout": args.health_check_timeout_seconds,
+                    "healthy_threshold": args.healthy_threshold,
+                    "unhealthy_threshold": args.unhealthy_threshold,
+                },
+                tags={"Name": f"{name}-{color}"},
+                opts=child,
+            )
+            for color in ("blue", "green")
+        }
+        blue, green = groups["blue"], groups["green"]
+
+        # Listeners and rules ---------------------------------------------------------------
+        if args.https:
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {
+                            "port": "443",
+                            "protocol": "HTTPS",
+                            "status_code": "HTTP_301",
+                        },
+                    }
+                ],
+                tags={"Name": f"{name}-http-redirect"},
+                opts=child,
+            )
+        tls: dict[str, Any] = (
+            {"protocol": "HTTPS", "ssl_policy": TLS_POLICY, "certificate_arn": args.certificate_arn}
+            if args.https
+            else {"protocol": "HTTP"}
+        )
+        production = aws.lb.Listener(
+            f"{name}-production",
+            load_balancer_arn=alb.arn,
+            port=443 if args.https else 80,
+            default_actions=not_found_action(),
+            tags={"Name": f"{name}-production"},
+            opts=child,
+            **tls,
+        )
+        test = aws.lb.Listener(
+            f"{name}-test",
+            load_balancer_arn=alb.arn,
+            port=args.test_listener_port,
+            default_actions=not_found_action(),
+            tags={"Name": f"{name}-test"},
+            opts=child,
+            **tls,
+        )
+        # ECS rewrites these rules' forward weights during every deployment.
+        ecs_owned = ResourceOptions(parent=self, ignore_changes=["actions"])
+        rules = {
+            kind: aws.lb.ListenerRule(
+                f"{name}-{kind}-rule",
+                listener_arn=listener.arn,
+                priority=1,
+                actions=forward_action(blue.arn, green.arn),
+                conditions=[{"path_pattern": {"values": ["/*"]}}],
+                tags={"Name": f"{name}-{kind}"},
+                opts=ecs_owned,
+            )
+            for kind, listener in (("production", production), ("test", test))
+        }
+
+        # Infrastructure role ECS shifts traffic with -------------------------------------------
+        role = aws.iam.Role(
+            f"{name}-ecs-infrastructure",
+            assume_role_policy=assume_role_policy("ecs.amazonaws.com"),
+            description="ECS moves traffic between the blue and green target groups",
+            tags={"Name": f"{name}-ecs-infrastructure"},
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-ecs-infrastructure-policy",
+            role=role.name,
+            policy_arn=INFRASTRUCTURE_POLICY_ARN,
+            opts=child,
+        )
+
+        # WAF -----------------------------------------------------------------------------------
+        self.web_acl_arn = None
+        if args.waf:
+            self.web_acl_arn = self._web_acl(name, args, alb, child)
+
+        self.load_balancer_arn = alb.arn
+        self.load_balancer_arn_suffix = alb.arn_suffix
+        self.dns_name = alb.dns_name
+        self.zone_id = alb.zone_id
+        self.security_group_id = self._sg.id
+        self.blue_target_group_arn = blue.arn
+        self.green_target_group_arn = green.arn
+        self.target_group_arn_suffixes = [blue.arn_suffix, green.arn_suffix]
+        self.production_rule_arn = rules["production"].arn
+        self.test_rule_arn = rules["test"].arn
+        self.infrastructure_role_arn = role.arn
+        self.deployment_configuration = deployment_configuration(args.strategy)
+        self.access_log_bucket = bucket.bucket
+        self.register_outputs(
+            {
+                "load_balancer_arn": self.load_balancer_arn,
+                "dns_name": self.dns_name,
+                "security_group_id": self.security_group_id,
+                "blue_target_group_arn": self.blue_target_group_arn,
+                "green_target_group_arn": self.green_target_group_arn,
+                "production_rule_arn": self.production_rule_arn,
+                "test_rule_arn": self.test_rule_arn,
+                "infrastructure_role_arn": self.infrastructure_role_arn,
+                "access_log_bucket": self.access_log_bucket,
+            }
+        )
+
+    @property
+    def container_port(self) -> int:
+        """Port the target groups send traffic to."""
+        return self._args.container_port
+
+    def url(self, domain: str = "") -> pulumi.Output[str]:
+        """The site's public URL: https://<domain>, or http://<load balancer> without one."""
+        if self._args.https:
+            if not domain:
+                raise ValueError("url needs the domain the certificate is for")
+            return pulumi.Output.from_input(f"https://{domain}")
+        return self.dns_name.apply(lambda host: f"http://{host}")
+
+    def test_url(self, domain: str = "") -> pulumi.Output[str]:
+        """URL of the test listener (reaches the green version during a deployment)."""
+        port = self._args.test_listener_port
+        if self._args.https:
+            if not domain:
+                raise ValueError("test_url needs the domain the certificate is for")
+            return pulumi.Output.from_input(f"https://{domain}:{port}")
+        return self.dns_name.apply(lambda host: f"http://{host}:{port}")
+
+    def service_load_balancers(self, container_name: str) -> list[dict[str, Any]]:
+        """The service's `load_balancers`: blue as the target group and, unless rolling, green
+        as the alternate with the rules and role ECS shifts traffic with."""
+        entry: dict[str, Any] = {
+            "container_name": container_name,
+            "container_port": self._args.container_port,
+            "target_group_arn": self.blue_target_group_arn,
+        }
+        if self._args.strategy.kind != "rolling":
+            entry["advanced_configuration"] = {
+                "alternate_target_group_arn": self.green_target_group_arn,
+                "production_listener_rule": self.production_rule_arn,
+                "test_listener_rule": self.test_rule_arn,
+                "role_arn": self.infrastructure_role_arn,
+            }
+        return [entry]
+
+    def forward_to(self, client: str, security_group_id: pulumi.Input[str]) -> None:
+        """Lets the load balancer reach one client security group on the container port;
+        the load balancer reaches nothing else."""
+        port = self._args.container_port
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-to-{client}",
+            security_group_id=self._sg.id,
+            referenced_security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"HTTP to the {client} tasks on {port}",
+            opts=ResourceOptions(parent=self),
+        )
+
+    def _access_log_bucket(
+        self,
+        name: str,
+        args: BlueGreenArgs,
+        invoke: pulumi.InvokeOptions,
+        child: ResourceOptions,
+    ) -> aws.s3.Bucket:
+        bucket = aws.s3.Bucket(
+            f"{name}-logs",
+            # A stage without deletion protection can be torn down with its logs.
+            force_destroy=not args.deletion_protection,
+            tags={"Name": f"{name}-access-logs"},
+            opts=child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-logs-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-logs-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        # Load balancer access logs can only be written to buckets encrypted with SSE-S3
+        # (AES256): the log delivery cannot use a KMS key. The policy pack names this exception.
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-logs-encryption",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-logs-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-logs-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-access-logs",
+                    "status": "Enabled",
+                    "filter": {"prefix": f"{ACCESS_LOG_PREFIX}/"},
+                    "expiration": {"days": args.access_log_retention_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 7},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=child,
+        )
+        elb_account = aws.elb.get_service_account_output(opts=invoke)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        log_objects = pulumi.Output.all(bucket.arn, account).apply(
+            lambda v: f"{v[0]}/{ACCESS_LOG_PREFIX}/AWSLogs/{v[1]}/*"
+        )
+        self._bucket_policy = aws.s3.BucketPolicy(
+            f"{name}-logs-policy",
+            bucket=bucket.id,
+            policy=document(
+                statement(
+                    "ElbWritesAccessLogs",
+                    ["s3:PutObject"],
+                    log_objects,
+                    principal={"AWS": elb_account.arn},
+                ),
+                statement(
+                    "DenyInsecureTransport",
+                    ["s3:*"],
+                    [bucket.arn, bucket.arn.apply(lambda a: f"{a}/*")],
+                    effect="Deny",
+                    principal={"AWS": "*"},
+                    condition={"Bool": {"aws:SecureTransport": "false"}},
+                ),
+            ),
+            opts=child,
+        )
+        return bucket
+
+    def _web_acl(
+        self, name: str, args: BlueGreenArgs, alb: aws.lb.LoadBalancer, child: ResourceOptions
+    ) -> pulumi.Output[str]:
+        def visibility(metric: str) -> Any:
+            return {
+                "cloudwatch_metrics_enabled": True,
+                "metric_name": metric,
+                "sampled_requests_enabled": True,
+            }
+
+        rules: list[Any] = [
+            {
+                "name": group,
+                "priority": priority,
+                "override_action": {"none": {}},
+                "statement": {
+                    "managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}
+                },
+                "visibility_config": visibility(group),
+            }
+            for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
+        ]
+        rules.append(
+            {
+                "name": "rate-limit-per-ip",
+                "priority": len(MANAGED_RULE_GROUPS) + 1,
+                "action": {"block": {}},
+                "statement": {
+                    "rate_based_statement": {
+                        "limit": args.waf_rate_limit,
+                        "aggregate_key_type": "IP",
+                    }
+                },
+                "visibility_config": visibility("rate-limit-per-ip"),
+            }
+        )
+        allow: Any = {"allow": {}}
+        acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            scope="REGIONAL",
+            description="AWS managed rules and a per-IP rate limit in front of the site",
+            default_action=allow,
+            rules=rules,
+            visibility_config=visibility(f"{name}-waf"),
+            tags={"Name": f"{name}-waf"},
+            opts=child,
+        )
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf-association",
+            resource_arn=alb.arn,
+            web_acl_arn=acl.arn,
+            opts=child,
+        )
+        return acl.arn
