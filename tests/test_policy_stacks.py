@@ -1,0 +1,133 @@
+"""Both stacks, rendered from their stack files by the real program: zero mandatory
+violations, every advisory or excepted finding listed with its reason, no secret in an
+output. Then a component broken on purpose, and the pack catching it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.database import Database, DatabaseArgs
+from offline_plan.mocks import Recording
+from policy.check import to_resource
+from policy.model import Enforcement, Finding, StackContext, context_from_stack_file
+from policy.rules import evaluate
+from policy.secrets import scan_outputs
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
+
+
+def findings_of(recording: Recording, ctx: StackContext) -> list[Finding]:
+    return evaluate([to_resource(r) for r in recording.resources], ctx)
+
+
+@pytest.fixture(scope="module")
+def stacks(stage: Recording, prod: Recording) -> dict[str, tuple[StackContext, list[Finding]]]:
+    out = {}
+    for name, recording in (("stage", stage), ("prod", prod)):
+        ctx = context_from_stack_file(name)
+        out[name] = (ctx, findings_of(recording, ctx))
+    return out
+
+
+def test_prod_is_checked_as_production_and_stage_is_not(stacks: dict) -> None:
+    assert stacks["prod"][0].production is True
+    assert stacks["stage"][0].production is False
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_no_mandatory_violation(stack: str, stacks: dict) -> None:
+    _, findings = stacks[stack]
+    assert [f.line() for f in findings if f.blocking] == []
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_every_other_finding_is_listed_with_its_reason(stack: str, stacks: dict) -> None:
+    _, findings = stacks[stack]
+    for f in findings:
+        assert f.message, f
+        assert f.enforcement is Enforcement.ADVISORY or (f.exception and f.reason), f.line()
+    print(f"\n{stack}: {len(findings)} findings")
+    for f in findings:
+        print("  " + f.line())
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_the_stack_covers_the_resources_the_rules_are_about(stack: str, request: Any) -> None:
+    recording: Recording = request.getfixturevalue(stack)
+    types = {r.type for r in recording.resources}
+    assert {
+        "aws:ec2/vpc:Vpc",
+        "aws:rds/instance:Instance",
+        "aws:ec2/securityGroup:SecurityGroup",
+    } <= types
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_outputs_expose_no_secret(stack: str, request: Any) -> None:
+    recording: Recording = request.getfixturevalue(stack)
+    assert recording.outputs, "the program exports outputs"
+    assert scan_outputs(recording.outputs) == []
+
+
+# A component broken on purpose ------------------------------------------------------------
+
+
+def database(
+    build: Callable[..., Recording], stack: str, *transforms: Any, **overrides: Any
+) -> Recording:
+    values: dict[str, Any] = {
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-a", "subnet-b"],
+        "kms_key_arn": KEY,
+        "identifier": f"ecs-platform-{stack}",
+        "multi_az": True,
+        "deletion_protection": True,
+        "final_snapshot": True,
+    }
+    values.update(overrides)
+    opts = pulumi.ResourceOptions(transformations=list(transforms))
+    return build(lambda: Database("db", DatabaseArgs(**values), opts), stack=stack)
+
+
+def make_public(
+    args: pulumi.ResourceTransformationArgs,
+) -> pulumi.ResourceTransformationResult | None:
+    if args.type_ == "aws:rds/instance:Instance":
+        return pulumi.ResourceTransformationResult(
+            {**args.props, "publicly_accessible": True}, args.opts
+        )
+    return None
+
+
+def mandatory(findings: list[Finding], rule: str) -> list[Finding]:
+    return [f for f in findings if f.rule == rule and f.blocking]
+
+
+def test_a_database_made_public_is_caught(build: Callable[..., Recording]) -> None:
+    ctx = StackContext(stack="stage")
+    assert (
+        mandatory(findings_of(database(build, "stage"), ctx), "rds-instance-public-access-check")
+        == []
+    )
+    broken = database(build, "stage", make_public)
+    assert broken.one("aws:rds/instance:Instance").inputs["publiclyAccessible"] is True
+    assert mandatory(findings_of(broken, ctx), "rds-instance-public-access-check")
+
+
+def test_a_prod_database_without_its_safety_settings_is_caught(
+    build: Callable[..., Recording],
+) -> None:
+    ctx = StackContext(stack="prod", production=True)
+    unsafe = database(
+        build, "prod", multi_az=False, deletion_protection=False, final_snapshot=False
+    )
+    findings = findings_of(unsafe, ctx)
+    assert mandatory(findings, "rds-instance-multi-az-enabled")
+    assert {f.message for f in mandatory(findings, "prod-deletion-protection")} == {
+        "deletionProtection is not true",
+        "skipFinalSnapshot is true",
+    }
