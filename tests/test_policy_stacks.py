@@ -131,3 +131,20 @@ def test_a_prod_database_without_its_safety_settings_is_caught(
         "deletionProtection is not true",
         "skipFinalSnapshot is true",
     }
+
+
+def test_the_offline_check_exits_non_zero_on_a_mandatory_violation(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from policy import check
+    from policy.testing import res
+
+    public = res("aws:rds/instance:Instance", "db", {"publiclyAccessible": True})
+    monkeypatch.setattr(check, "render", lambda stack: ([public], {"url": "https://x"}))
+    assert check.main(["--stack", "stage"]) == 1
+    assert (
+        "rds-instance-public-access-check: db: publiclyAccessible is true"
+        in capsys.readouterr().out
+    )
+    monkeypatch.setattr(check, "render", lambda stack: ([], {"url": "https://x"}))
+    assert check.main(["--stack", "stage"]) == 0
