@@ -1,0 +1,733 @@
+"""The monthly cost estimate: what each recorded resource costs, from the price table and the
+usage assumptions, for the layout as built and for a naive layout of the same topology.
+
+Fixed cost is what the resources cost idle (hours x hourly prices, per-month items); usage
+cost depends on traffic and comes from the usage file. Every resource type is accounted for:
+priced, explicitly free, usage-only, or listed as not priced when the table does not know it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from offline_plan import inventory as inv
+from offline_plan.inventory import StackView, num, task_shape
+from offline_plan.mocks import RecordedResource
+from offline_plan.pricing import Price, PriceTable, Usage
+
+Kind = Literal["fixed", "usage", "free", "unpriced"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which of the stack's cost choices an estimate applies.
+
+    The as-built layout keeps them all; the naive layout of the same topology has a NAT
+    Gateway per AZ, x86 on-demand Fargate tasks and no S3 gateway endpoint.
+    """
+
+    nat_as_built: bool = True
+    arm_as_built: bool = True
+    spot_as_built: bool = True
+    gateway_endpoint_as_built: bool = True
+
+
+AS_BUILT = Layout()
+NAIVE = Layout(False, False, False, False)
+# The choices, in the order the savings are shown: each step applies one more of them.
+CHOICES: tuple[tuple[str, str], ...] = (
+    ("nat_as_built", "NAT strategy (instead of a NAT Gateway per AZ)"),
+    ("arm_as_built", "ARM64 (Graviton) tasks instead of x86"),
+    ("spot_as_built", "Fargate Spot share instead of on-demand"),
+    ("gateway_endpoint_as_built", "S3 gateway endpoint instead of S3/ECR traffic through NAT"),
+)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One priced item: a resource (or a usage assumption) times a price."""
+
+    component: str
+    item: str
+    resource: str
+    type: str
+    kind: Kind
+    quantity: float = 0.0
+    unit: str = ""
+    unit_price: float = 0.0
+    price_keys: tuple[str, ...] = ()
+    estimate: bool = False
+    note: str = ""
+
+    @property
+    def monthly(self) -> float:
+        return round(self.quantity * self.unit_price, 6)
+
+
+@dataclass
+class Estimate:
+    """Every line of one layout's estimate, with totals."""
+
+    lines: list[CostLine] = field(default_factory=list)
+
+    def total(self, kind: Kind | None = None) -> float:
+        return round(sum(x.monthly for x in self.lines if kind is None or x.kind == kind), 2)
+
+    @property
+    def fixed(self) -> float:
+        return self.total("fixed")
+
+    @property
+    def usage(self) -> float:
+        return self.total("usage")
+
+    def by_component(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for x in self.lines:
+            row = out.setdefault(x.component, {"fixed": 0.0, "usage": 0.0, "total": 0.0})
+            if x.kind in ("fixed", "usage"):
+                row[x.kind] += x.monthly
+                row["total"] += x.monthly
+        return {k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in out.items()}
+
+    def unpriced(self) -> list[CostLine]:
+        return [x for x in self.lines if x.kind == "unpriced"]
+
+
+class _Pricer:
+    """Builds the lines of one layout."""
+
+    def __init__(self, view: StackView, prices: PriceTable, usage: Usage, layout: Layout) -> None:
+        self.view = view
+        self.prices = prices
+        self.usage = usage
+        self.layout = layout
+        self.hours = prices.hours_per_month
+        self.lines: list[CostLine] = []
+
+    # helpers ------------------------------------------------------------------------------
+    def add(
+        self,
+        r: RecordedResource | None,
+        item: str,
+        kind: Kind,
+        quantity: float,
+        unit: str,
+        price: Price | float | None,
+        *,
+        component: str | None = None,
+        note: str = "",
+    ) -> None:
+        if isinstance(price, Price):
+            unit_price, keys, estimate = price.price, (price.key,), price.estimate
+            note = note or price.note
+        else:
+            unit_price, keys, estimate = float(price or 0.0), (), False
+        self.lines.append(
+            CostLine(
+                component=component or (self.view.group_of(r) if r else inv.STACK_GROUP),
+                item=item,
+                resource=r.name if r else "",
+                type=r.type if r else "",
+                kind=kind,
+                quantity=round(quantity, 6),
+                unit=unit,
+                unit_price=unit_price,
+                price_keys=keys,
+                estimate=estimate,
+                note=note,
+            )
+        )
+
+    def hourly(self, r: RecordedResource, item: str, price: Price, count: float = 1.0) -> None:
+        self.add(r, item, "fixed", count * self.hours, "hours", price)
+
+    def public_ips(self, r: RecordedResource, count: float, why: str) -> None:
+        if count:
+            self.add(
+                r,
+                f"public IPv4 x{count:g} ({why})",
+                "fixed",
+                count * self.hours,
+                "address-hours",
+                self.prices["public_ipv4_hour"],
+            )
+
+    def ebs(self, r: RecordedResource, devices: Iterable[dict], count: float = 1.0) -> None:
+        for d in devices:
+            size = num(d.get("volumeSize"), 8)
+            kind = str(d.get("volumeType") or "gp3")
+            key = "ebs_gp2_gb_month" if kind == "gp2" else "ebs_gp3_gb_month"
+            self.add(
+                r,
+                f"EBS {kind} {size:g} GB x{count:g}",
+                "fixed",
+                size * count,
+                "GB-months",
+                self.prices[key],
+            )
+
+    def instance_hours(self, r: RecordedResource, instance_type: str, count: float) -> None:
+        price = self.prices.ec2(instance_type)
+        if price is None:
+            self.add(
+                r,
+                f"EC2 {instance_type} x{count:g}",
+                "unpriced",
+                count * self.hours,
+                "hours",
+                None,
+                note=f"no price for {instance_type} in prices.yaml (ec2_hour)",
+            )
+        else:
+            self.hourly(r, f"EC2 {instance_type} x{count:g}", price, count)
+
+    def is_nat(self, r: RecordedResource) -> bool:
+        if r.type == inv.NAT_GATEWAY:
+            return True
+        if r.type in (inv.ASG, inv.EC2_INSTANCE) and self.view.under(r, inv.NETWORK_COMPONENT):
+            return True
+        if r.type == inv.EIP:
+            return any(
+                g.inputs.get("allocationId") == r.id for g in self.view.of_type(inv.NAT_GATEWAY)
+            )
+        return False
+
+    # per type -----------------------------------------------------------------------------
+    def run(self) -> list[CostLine]:
+        for r in self.view.resources:
+            if not r.custom or r.type.startswith("pulumi:providers:"):
+                continue
+            if not self.layout.nat_as_built and self.is_nat(r):
+                continue  # replaced by the naive NAT Gateways below
+            handler = HANDLERS.get(r.type)
+            if handler is not None:
+                handler(self, r)
+            elif r.type in FREE:
+                self.add(r, FREE[r.type], "free", 0, "", 0.0)
+            else:
+                self.add(
+                    r,
+                    "not in the price table",
+                    "unpriced",
+                    0,
+                    "",
+                    None,
+                    note="no price for this type: add one to prices.yaml and cost.py",
+                )
+        self.network_traffic()
+        self.usage_lines()
+        return self.lines
+
+    def nat_gateway(self, r: RecordedResource) -> None:
+        self.hourly(r, "NAT Gateway", self.prices["nat_gateway_hour"])
+
+    def eip(self, r: RecordedResource) -> None:
+        self.public_ips(r, 1, "Elastic IP")
+
+    def asg(self, r: RecordedResource) -> None:
+        count = num(r.inputs.get("desiredCapacity"), num(r.inputs.get("minSize"), 1))
+        template = self.view.launch_template_of(r)
+        if template is None:
+            self.add(
+                r, "instances of an unknown launch template", "unpriced", count, "instances", None
+            )
+            return
+        t = template.inputs
+        self.instance_hours(r, str(t.get("instanceType")), count)
+        public = any(
+            isinstance(n, dict) and n.get("associatePublicIpAddress")
+            for n in t.get("networkInterfaces") or []
+        )
+        if public:
+            self.public_ips(r, count, "instance")
+        self.ebs(r, [(d.get("ebs") or {}) for d in t.get("blockDeviceMappings") or []], count)
+
+    def ec2_instance(self, r: RecordedResource) -> None:
+        i = r.inputs
+        self.instance_hours(r, str(i.get("instanceType")), 1)
+        if i.get("associatePublicIpAddress"):
+            self.public_ips(r, 1, "instance")
+        root = i.get("rootBlockDevice")
+        self.ebs(r, [root] if isinstance(root, dict) else [{"volumeSize": 8}])
+
+    def load_balancer(self, r: RecordedResource) -> None:
+        i = r.inputs
+        lb_type = str(i.get("loadBalancerType") or "application")
+        if lb_type != "application":
+            self.add(r, f"{lb_type} load balancer", "unpriced", 0, "", None)
+            return
+        self.hourly(r, "Application Load Balancer", self.prices["alb_hour"])
+        if not i.get("internal"):
+            azs = len(i.get("subnets") or i.get("subnetMappings") or [])
+            self.public_ips(r, azs, "load balancer, one per AZ")
+        lcu = self.usage["alb_lcu"]
+        self.add(
+            r,
+            f"{lcu:g} LCU (usage.yaml)",
+            "usage",
+            lcu * self.hours,
+            "LCU-hours",
+            self.prices["alb_lcu_hour"],
+        )
+        egress = self.usage["internet_egress_gb"]
+        self.add(
+            r,
+            "data out to the internet (usage.yaml)",
+            "usage",
+            egress,
+            "GB",
+            self.prices["data_transfer_out_gb"],
+        )
+
+    def ecs_service(self, r: RecordedResource) -> None:
+        t = task_shape(self.view, r)
+        if not t["fargate"]:
+            self.add(
+                r, "tasks on EC2 capacity (priced with the Auto Scaling group)", "free", 0, "", 0.0
+            )
+            return
+        arm = t["arm"] and self.layout.arm_as_built
+        spot = t["spot_share"] if self.layout.spot_as_built else 0.0
+        arch = "arm" if arm else "x86"
+        vcpu_p, gb_p = (
+            self.prices[f"fargate_{arch}_vcpu_hour"],
+            self.prices[f"fargate_{arch}_gb_hour"],
+        )
+        discount = self.prices["fargate_spot_discount"]
+        factor = 1 - spot * discount.price
+        per_task_hour = t["vcpu"] * vcpu_p.price + t["memory_gb"] * gb_p.price
+        label = (
+            f"Fargate {t['desired']:g} x {t['vcpu']:g} vCPU / {t['memory_gb']:g} GB "
+            f"{'ARM64' if arm else 'x86'}" + (f", {spot:.0%} Spot" if spot else ", on-demand")
+        )
+        self.lines.append(
+            CostLine(
+                component=self.view.group_of(r),
+                item=label,
+                resource=r.name,
+                type=r.type,
+                kind="fixed",
+                quantity=t["desired"] * self.hours,
+                unit="task-hours",
+                unit_price=round(per_task_hour * factor, 8),
+                price_keys=(vcpu_p.key, gb_p.key) + ((discount.key,) if spot else ()),
+                estimate=vcpu_p.estimate or gb_p.estimate or (bool(spot) and discount.estimate),
+            )
+        )
+        extra = max(0.0, t["ephemeral_gb"] - 20)
+        if extra:
+            self.add(
+                r,
+                f"ephemeral storage {extra:g} GB over 20",
+                "fixed",
+                extra * t["desired"] * self.hours,
+                "GB-hours",
+                self.prices["fargate_ephemeral_gb_hour"],
+            )
+
+    def rds_instance(self, r: RecordedResource) -> None:
+        i = r.inputs
+        cls, multi = str(i.get("instanceClass")), bool(i.get("multiAz"))
+        price = self.prices.rds(cls, multi)
+        label = f"RDS {cls} {'Multi-AZ' if multi else 'single-AZ'}"
+        if price is None:
+            self.add(
+                r,
+                label,
+                "unpriced",
+                self.hours,
+                "hours",
+                None,
+                note=f"no price for {cls} in prices.yaml (rds_hour)",
+            )
+        else:
+            self.hourly(r, label, price)
+        storage = num(i.get("allocatedStorage"), 20)
+        key = "rds_storage_multi_az_gb_month" if multi else "rds_storage_gb_month"
+        self.add(r, f"RDS storage {storage:g} GB", "fixed", storage, "GB-months", self.prices[key])
+        if i.get("manageMasterUserPassword"):
+            self.add(
+                r,
+                "master password secret (RDS-managed)",
+                "fixed",
+                1,
+                "secret-months",
+                self.prices["secret_month"],
+            )
+
+    def vpc_endpoint(self, r: RecordedResource) -> None:
+        kind = r.inputs.get("vpcEndpointType") or "Gateway"
+        if kind == "Gateway":
+            if self.layout.gateway_endpoint_as_built:
+                self.add(
+                    r,
+                    "gateway endpoint",
+                    "free",
+                    1,
+                    "endpoint",
+                    self.prices["vpc_gateway_endpoint"],
+                )
+            return
+        azs = len(r.inputs.get("subnetIds") or []) or 1
+        self.add(
+            r,
+            f"interface endpoint x{azs} AZ",
+            "fixed",
+            azs * self.hours,
+            "AZ-hours",
+            self.prices["vpc_interface_endpoint_az_hour"],
+        )
+
+    def web_acl(self, r: RecordedResource) -> None:
+        self.add(r, "WAF web ACL", "fixed", 1, "ACL-months", self.prices["waf_web_acl_month"])
+        rules = len(r.inputs.get("rules") or [])
+        if rules:
+            self.add(
+                r,
+                f"WAF rules x{rules}",
+                "fixed",
+                rules,
+                "rule-months",
+                self.prices["waf_rule_month"],
+            )
+        million = self.usage["waf_requests_million"]
+        self.add(
+            r,
+            "WAF requests (usage.yaml)",
+            "usage",
+            million,
+            "million requests",
+            self.prices["waf_requests_million"],
+        )
+
+    def health_check(self, r: RecordedResource) -> None:
+        self.add(
+            r,
+            "Route53 health check",
+            "fixed",
+            1,
+            "check-months",
+            self.prices["route53_health_check_aws_month"],
+        )
+
+    def amp_workspace(self, r: RecordedResource) -> None:
+        samples = self.usage["prometheus_samples_million"]
+        self.add(
+            r,
+            "Prometheus samples ingested (usage.yaml)",
+            "usage",
+            samples / 10,
+            "10M samples",
+            self.prices["amp_ingest_10m_samples"],
+        )
+        storage = self.usage["prometheus_storage_gb"]
+        self.add(
+            r,
+            "Prometheus storage (usage.yaml)",
+            "usage",
+            storage,
+            "GB-months",
+            self.prices["amp_storage_gb_month"],
+        )
+
+    def grafana_workspace(self, r: RecordedResource) -> None:
+        self.add(
+            r,
+            "Grafana editors (usage.yaml)",
+            "usage",
+            self.usage["grafana_editors"],
+            "editor-months",
+            self.prices["grafana_editor_month"],
+        )
+        self.add(
+            r,
+            "Grafana viewers (usage.yaml)",
+            "usage",
+            self.usage["grafana_viewers"],
+            "viewer-months",
+            self.prices["grafana_viewer_month"],
+        )
+
+    # traffic and the usage that is not tied to one resource -------------------------------
+    def network_traffic(self) -> None:
+        """GB through NAT: data processing for NAT Gateways (none for NAT instances); S3/ECR
+        traffic is free through the gateway endpoint, through NAT without one."""
+        view, usage = self.view, self.usage
+        gateways = view.of_type(inv.NAT_GATEWAY)
+        nat_groups = [g for g in view.of_type(inv.ASG) if view.under(g, inv.NETWORK_COMPONENT)]
+        has_gateway_endpoint = any(
+            e.inputs.get("vpcEndpointType", "Gateway") == "Gateway"
+            for e in view.of_type(inv.VPC_ENDPOINT)
+        )
+        s3_through_nat = not (has_gateway_endpoint and self.layout.gateway_endpoint_as_built)
+        gb = usage["nat_internet_gb"] + (usage["s3_gb"] if s3_through_nat else 0.0)
+        what = "NAT data (usage.yaml" + (", S3/ECR included)" if s3_through_nat else ")")
+        if not self.layout.nat_as_built:
+            zones = max(1, len(view.availability_zones()))
+            anchor = (gateways or nat_groups or view.of_type(inv.SUBNET) or [None])[0]
+            component = view.group_of(anchor) if anchor else inv.STACK_GROUP
+            for z in range(zones):
+                self.add(
+                    anchor,
+                    f"NAT Gateway (naive, AZ {z})",
+                    "fixed",
+                    self.hours,
+                    "hours",
+                    self.prices["nat_gateway_hour"],
+                    component=component,
+                )
+                self.add(
+                    anchor,
+                    f"public IPv4 (naive NAT Gateway, AZ {z})",
+                    "fixed",
+                    self.hours,
+                    "address-hours",
+                    self.prices["public_ipv4_hour"],
+                    component=component,
+                )
+            self.add(
+                anchor, what, "usage", gb, "GB", self.prices["nat_gateway_gb"], component=component
+            )
+        elif gateways:
+            self.add(gateways[0], what, "usage", gb, "GB", self.prices["nat_gateway_gb"])
+        elif nat_groups:
+            self.add(
+                nat_groups[0], what + ": NAT instances charge no processing", "usage", gb, "GB", 0.0
+            )
+        if has_gateway_endpoint and not s3_through_nat:
+            endpoint = next(
+                e
+                for e in view.of_type(inv.VPC_ENDPOINT)
+                if e.inputs.get("vpcEndpointType", "Gateway") == "Gateway"
+            )
+            self.add(
+                endpoint,
+                "S3/ECR traffic through the gateway endpoint (usage.yaml)",
+                "usage",
+                usage["s3_gb"],
+                "GB",
+                self.prices["vpc_gateway_endpoint"],
+            )
+
+    def usage_lines(self) -> None:
+        view, usage, p = self.view, self.usage, self.prices
+        logs = view.of_type(inv.LOG_GROUP)
+        if logs:
+            share = 1 / len(logs)
+            for g in logs:
+                self.add(
+                    g,
+                    "log ingestion (usage.yaml, shared by log groups)",
+                    "usage",
+                    usage["log_ingest_gb"] * share,
+                    "GB",
+                    p["cloudwatch_logs_ingest_gb"],
+                )
+                self.add(
+                    g,
+                    "log storage (usage.yaml, shared by log groups)",
+                    "usage",
+                    usage["log_stored_gb"] * share,
+                    "GB-months",
+                    p["cloudwatch_logs_store_gb_month"],
+                )
+        repos = view.of_type(inv.ECR_REPOSITORY)
+        if repos:
+            self.add(
+                repos[0],
+                "image storage (usage.yaml)",
+                "usage",
+                usage["ecr_storage_gb"],
+                "GB-months",
+                p["ecr_storage_gb_month"],
+            )
+        keys = view.of_type(inv.KMS_KEY)
+        if keys:
+            self.add(
+                keys[0],
+                "KMS requests (usage.yaml)",
+                "usage",
+                usage["kms_requests_thousand"] / 10,
+                "10k requests",
+                p["kms_requests_10k"],
+            )
+        secrets = view.of_type(inv.SECRET) or view.of_type(inv.RDS_INSTANCE)
+        if secrets:
+            self.add(
+                secrets[0],
+                "secret API calls (usage.yaml)",
+                "usage",
+                usage["secret_calls_thousand"] / 10,
+                "10k calls",
+                p["secret_calls_10k"],
+            )
+        dns = view.of_type(inv.ZONE) or view.of_type("aws:route53/record:Record")
+        if dns:
+            self.add(
+                dns[0],
+                "DNS queries (usage.yaml)",
+                "usage",
+                usage["route53_queries_million"],
+                "million queries",
+                p["route53_queries_million"],
+            )
+
+
+def _monthly(key: str, item: str, unit: str) -> Callable[[_Pricer, RecordedResource], None]:
+    def handler(self: _Pricer, r: RecordedResource) -> None:
+        self.add(r, item, "fixed", 1, unit, self.prices[key])
+
+    return handler
+
+
+def _usage_only(item: str) -> Callable[[_Pricer, RecordedResource], None]:
+    def handler(self: _Pricer, r: RecordedResource) -> None:
+        self.add(r, item, "usage", 0, "", 0.0)
+
+    return handler
+
+
+HANDLERS: dict[str, Callable[[_Pricer, RecordedResource], None]] = {
+    inv.NAT_GATEWAY: _Pricer.nat_gateway,
+    inv.EIP: _Pricer.eip,
+    inv.ASG: _Pricer.asg,
+    inv.EC2_INSTANCE: _Pricer.ec2_instance,
+    **{t: _Pricer.load_balancer for t in inv.LOAD_BALANCERS},
+    inv.ECS_SERVICE: _Pricer.ecs_service,
+    inv.RDS_INSTANCE: _Pricer.rds_instance,
+    inv.VPC_ENDPOINT: _Pricer.vpc_endpoint,
+    inv.WEB_ACL: _Pricer.web_acl,
+    inv.HEALTH_CHECK: _Pricer.health_check,
+    inv.AMP_WORKSPACE: _Pricer.amp_workspace,
+    inv.GRAFANA_WORKSPACE: _Pricer.grafana_workspace,
+    inv.KMS_KEY: _monthly("kms_key_month", "KMS key", "key-months"),
+    inv.SECRET: _monthly("secret_month", "secret", "secret-months"),
+    inv.ALARM: _monthly("cloudwatch_alarm_month", "CloudWatch alarm", "alarm-months"),
+    inv.DASHBOARD: _monthly(
+        "cloudwatch_dashboard_month", "CloudWatch dashboard", "dashboard-months"
+    ),
+    inv.ZONE: _monthly("route53_zone_month", "hosted zone", "zone-months"),
+    inv.LOG_GROUP: _usage_only("log group (ingestion and storage priced from usage.yaml)"),
+    inv.ECR_REPOSITORY: _usage_only("repository (storage priced from usage.yaml)"),
+    inv.SNS_TOPIC: _usage_only("topic (alarm e-mails: free at this volume)"),
+    "aws:ec2/flowLog:FlowLog": _usage_only("flow log (priced as log ingestion)"),
+    "aws:s3/bucket:Bucket": _usage_only("bucket (access logs: a few GB at 0.023 USD/GB-month)"),
+    "aws:s3/bucketV2:BucketV2": _usage_only("bucket (access logs: a few GB at 0.023 USD/GB)"),
+}
+
+# Types that cost nothing by themselves, with why.
+FREE: dict[str, str] = {
+    t: why
+    for why, types in {
+        "free (network plumbing)": (
+            "aws:ec2/vpc:Vpc",
+            "aws:ec2/subnet:Subnet",
+            "aws:ec2/routeTable:RouteTable",
+            "aws:ec2/route:Route",
+            "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            "aws:ec2/internetGateway:InternetGateway",
+            "aws:ec2/networkInterface:NetworkInterface",
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+            "aws:ec2/securityGroup:SecurityGroup",
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+        ),
+        "free (IAM)": (
+            "aws:iam/role:Role",
+            "aws:iam/rolePolicy:RolePolicy",
+            "aws:iam/policy:Policy",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "aws:iam/instanceProfile:InstanceProfile",
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        ),
+        "free (configuration)": (
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "aws:ec2/keyPair:KeyPair",
+            "aws:rds/subnetGroup:SubnetGroup",
+            "aws:rds/parameterGroup:ParameterGroup",
+            "aws:kms/alias:Alias",
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+            "aws:ecr/repositoryPolicy:RepositoryPolicy",
+            "aws:route53/record:Record",
+            "aws:acm/certificateValidation:CertificateValidation",
+            "aws:lb/listener:Listener",
+            "aws:lb/listenerRule:ListenerRule",
+            "aws:lb/targetGroup:TargetGroup",
+            "aws:alb/listener:Listener",
+            "aws:alb/listenerRule:ListenerRule",
+            "aws:alb/targetGroup:TargetGroup",
+            "aws:ecs/cluster:Cluster",
+            "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+            "aws:ecs/capacityProvider:CapacityProvider",
+            "aws:ecs/taskDefinition:TaskDefinition",
+            "aws:appautoscaling/target:Target",
+            "aws:appautoscaling/policy:Policy",
+            "aws:wafv2/webAclAssociation:WebAclAssociation",
+            "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+            "aws:sns/topicSubscription:TopicSubscription",
+            "aws:sns/topicPolicy:TopicPolicy",
+            "aws:amp/ruleGroupNamespace:RuleGroupNamespace",
+            "aws:amp/alertManagerDefinition:AlertManagerDefinition",
+            "aws:amp/workspaceConfiguration:WorkspaceConfiguration",
+            "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount",
+            "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken",
+            "aws:grafana/roleAssociation:RoleAssociation",
+            "aws:secretsmanager/secretVersion:SecretVersion",
+            "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketVersioning:BucketVersioning",
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+            "aws:s3/bucketVersioningV2:BucketVersioningV2",
+            "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+            "grafana:oss/dataSource:DataSource",
+            "grafana:oss/dashboard:Dashboard",
+            "grafana:oss/folder:Folder",
+            "docker:index/image:Image",
+            "docker-build:index:Image",
+        ),
+        "free (public certificate)": ("aws:acm/certificate:Certificate",),
+    }.items()
+    for t in types
+}
+
+
+def estimate(
+    view: StackView, prices: PriceTable, usage: Usage, layout: Layout = AS_BUILT
+) -> Estimate:
+    """Every cost line of the stack under `layout`."""
+    return Estimate(_Pricer(view, prices, usage, layout).run())
+
+
+@dataclass(frozen=True)
+class Saving:
+    choice: str
+    monthly_fixed: float
+    monthly_total: float
+
+
+def savings(view: StackView, prices: PriceTable, usage: Usage) -> list[Saving]:
+    """What each choice saves, applied one after another from the naive layout: the steps add
+    up to the difference between the naive and the as-built estimate."""
+    out = []
+    layout = NAIVE
+    before = estimate(view, prices, usage, layout)
+    for attr, label in CHOICES:
+        layout = replace(layout, **{attr: True})
+        after = estimate(view, prices, usage, layout)
+        out.append(
+            Saving(
+                label,
+                round(before.fixed - after.fixed, 2),
+                round(before.total() - after.total(), 2),
+            )
+        )
+        before = after
+    return out
