@@ -11,7 +11,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt $(wildcard app/requirement
 .PHONY: help venv debs test lint format typecheck check clean
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(PY) || python3 -m venv $(VENV)

@@ -628,7 +628,7 @@ def plan_subnets(vpc_cidr: str, az_count: int) -> SubnetPlan:
     is cut into 16 public subnets and block 15 into 16 database subnets. Tasks get the big
     blocks because every Fargate task takes an address; the other tiers hold a few ENIs each.
     """
-    vpc = ipaddress.ip_network(vpc_cidr)
+    vpc = ipaddress.IPv4Network(vpc_cidr)
     blocks = list(vpc.subnets(prefixlen_diff=4))
     public = list(blocks[14].subnets(prefixlen_diff=4))
     database = list(blocks[15].subnets(prefixlen_diff=4))

@@ -80,16 +80,17 @@ class Bastion(pulumi.ComponentResource):
             opts=child,
         )
         for i, cidr in enumerate(args.ssh_cidrs):
-            version = "cidr_ipv6" if ":" in cidr else "cidr_ipv4"
+            ipv6 = ":" in cidr
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-ssh-{i}",
                 security_group_id=sg.id,
                 ip_protocol="tcp",
                 from_port=22,
                 to_port=22,
+                cidr_ipv4=None if ipv6 else cidr,
+                cidr_ipv6=cidr if ipv6 else None,
                 description=f"SSH from {cidr} (bastion.sshCidrs)",
                 opts=child,
-                **{version: cidr},
             )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-to-database",

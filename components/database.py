@@ -183,7 +183,7 @@ class Database(pulumi.ComponentResource):
         self.address = instance.address
         self.port = POSTGRES_PORT
         self.instance_id = instance.identifier
-        self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
+        self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn or "")
         self.security_group_id = self._sg.id
         self.database_name = args.database_name
         self.register_outputs(

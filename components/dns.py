@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -40,7 +41,7 @@ class Dns(pulumi.ComponentResource):
     """ARN of the validated certificate (resolves once validation has completed)."""
     domain: str
     """Host name of the site."""
-    name_servers: pulumi.Output[list[str]]
+    name_servers: pulumi.Output[Sequence[str]]
     """Name servers to delegate to, when the zone is created here (empty otherwise)."""
 
     def __init__(self, name: str, args: DnsArgs, opts: ResourceOptions | None = None):

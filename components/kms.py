@@ -59,10 +59,12 @@ class StackKey(pulumi.ComponentResource):
                 condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arns}},
             ),
             statement(
-                "CloudWatchAlarmsPublishToEncryptedTopics",
+                "AlarmsPublishToEncryptedTopics",
                 ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "*",
-                principal={"Service": "cloudwatch.amazonaws.com"},
+                # CloudWatch alarms and the Managed Prometheus alert manager publish to the
+                # KMS-encrypted alarm topic as themselves, not as a principal of the account.
+                principal={"Service": ["cloudwatch.amazonaws.com", "aps.amazonaws.com"]},
                 condition={"StringEquals": {"aws:SourceAccount": account.account_id}},
             ),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -83,6 +84,13 @@ primary=$(ip -o route get 1.1.1.1 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')
 iptables -t nat -A POSTROUTING -o "$primary" -j MASQUERADE
 iptables -A FORWARD -j ACCEPT
 """
+
+
+def _service_name(service: str) -> Callable[[str], str]:
+    def name(region: str) -> str:
+        return f"com.amazonaws.{region}.{service}"
+
+    return name
 
 
 class Network(pulumi.ComponentResource):
@@ -397,24 +405,24 @@ class Network(pulumi.ComponentResource):
                     "http_put_response_hop_limit": 1,
                 },
                 network_interfaces=[
-                    {
-                        "associate_public_ip_address": True,
-                        "device_index": 0,
-                        "security_groups": [sg.id],
-                        "subnet_id": public[i].id,
-                        "delete_on_termination": True,
-                    }
+                    aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                        associate_public_ip_address="true",
+                        device_index=0,
+                        security_groups=[sg.id],
+                        subnet_id=public[i].id,
+                        delete_on_termination="true",
+                    )
                 ],
                 block_device_mappings=[
-                    {
-                        "device_name": "/dev/xvda",
-                        "ebs": {
-                            "volume_size": 8,
-                            "volume_type": "gp3",
-                            "encrypted": "true",
-                            "delete_on_termination": "true",
-                        },
-                    }
+                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                        device_name="/dev/xvda",
+                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                            volume_size=8,
+                            volume_type="gp3",
+                            encrypted="true",
+                            delete_on_termination="true",
+                        ),
+                    )
                 ],
                 user_data=user_data,
                 tag_specifications=[
@@ -472,7 +480,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
                 vpc_id=vpc.id,
-                service_name=region.apply(lambda r, s=service: f"com.amazonaws.{r}.{s}"),
+                service_name=region.apply(_service_name(service)),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=[s.id for s in private],

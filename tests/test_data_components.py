@@ -34,7 +34,7 @@ def test_stack_key_policy_names_only_the_account_logs_and_cloudwatch(build) -> N
     assert principals == [
         {"AWS": "arn:aws:iam::123456789012:root"},
         {"Service": "logs.us-east-1.amazonaws.com"},
-        {"Service": "cloudwatch.amazonaws.com"},
+        {"Service": ["cloudwatch.amazonaws.com", "aps.amazonaws.com"]},
     ]
     logs = policy["Statement"][1]
     assert logs["Condition"] == {"ArnLike": {
