@@ -11,10 +11,13 @@ import pulumi_aws as aws
 from pulumi import ResourceOptions
 
 from components.bastion import Bastion, BastionArgs
+from components.bluegreen import BlueGreen, BlueGreenArgs, DeploymentStrategy
 from components.database import Database, DatabaseArgs
 from components.dns import Dns, DnsArgs
+from components.ecs_service import CONTAINER_NAME, EcsService, EcsServiceArgs
 from components.kms import StackKey, StackKeyArgs
 from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from settings import from_pulumi_config
 
@@ -88,6 +91,135 @@ database = Database(
     opts=opts,
 )
 
+# Physical names AWS needs fixed, unique per stack; alarms and the service both use them.
+cluster_name = cfg.name_prefix
+service_name = f"{cfg.name_prefix}-web"
+
+deploy = cfg.deployment
+bluegreen = BlueGreen(
+    "web",
+    BlueGreenArgs(
+        vpc_id=network.vpc_id,
+        vpc_cidr=cfg.network.cidr,
+        public_subnet_ids=network.public_subnet_ids,
+        certificate_arn=dns.certificate_arn if dns is not None else None,
+        insecure_allow_plain_http=deploy.insecure_allow_plain_http,
+        container_port=cfg.service.container_port,
+        strategy=DeploymentStrategy(
+            kind=deploy.strategy,
+            bake_time_minutes=deploy.bake_time_minutes,
+            canary_percent=deploy.canary_percent,
+            canary_bake_time_minutes=deploy.canary_bake_time_minutes,
+            linear_step_percent=deploy.linear_step_percent,
+            linear_step_bake_time_minutes=deploy.linear_step_bake_time_minutes,
+            approval_gate=deploy.approval_gate,
+            approval_timeout_minutes=deploy.approval_timeout_minutes,
+        ),
+        health_check_path=deploy.health_check_path,
+        health_check_interval_seconds=deploy.health_check_interval_seconds,
+        health_check_timeout_seconds=deploy.health_check_timeout_seconds,
+        healthy_threshold=deploy.healthy_threshold,
+        unhealthy_threshold=deploy.unhealthy_threshold,
+        deregistration_delay_seconds=deploy.deregistration_delay_seconds,
+        test_listener_port=deploy.test_listener_port,
+        test_listener_cidrs=deploy.test_listener_cidrs,
+        deletion_protection=deploy.load_balancer_deletion_protection,
+        waf=deploy.waf,
+    ),
+    opts=opts,
+)
+public_url = bluegreen.url(cfg.dns.domain)
+
+obs = cfg.observability
+
+
+def nat_gateway_id(i: int) -> pulumi.Output[str]:
+    return network.nat_gateway_ids.apply(lambda ids: ids[i])
+
+
+nat_gateways = {"single": 1, "per-az": cfg.network.az_count}.get(cfg.network.nat_strategy, 0)
+observability = Observability(
+    "obs",
+    ObservabilityArgs(
+        cluster_name=cluster_name,
+        service_name=service_name,
+        load_balancer_arn_suffix=bluegreen.load_balancer_arn_suffix,
+        target_group_arn_suffixes=bluegreen.target_group_arn_suffixes,
+        database_instance_id=database.instance_id,
+        kms_key_arn=key.key_arn,
+        nat_gateway_ids=[nat_gateway_id(i) for i in range(nat_gateways)],
+        # The probe needs a name known before deployment: only a stack with a domain has one.
+        public_url=f"https://{cfg.dns.domain}" if cfg.https else "",
+        alarm_email=obs.alarm_email,
+        dashboard=obs.dashboard,
+        prometheus=obs.prometheus,
+        grafana=obs.grafana,
+        synthetic_probe=obs.synthetic_probe and cfg.https,
+        error_rate_percent=obs.error_rate_percent,
+        p99_latency_seconds=obs.p99_latency_seconds,
+        cpu_percent=obs.cpu_percent,
+        memory_percent=obs.memory_percent,
+        database_cpu_percent=obs.database_cpu_percent,
+        database_free_storage_gb=obs.database_free_storage_gb,
+        database_connections=obs.database_connections,
+        alarm_period_seconds=obs.alarm_period_seconds,
+        alarm_evaluation_periods=obs.alarm_evaluation_periods,
+        log_retention_days=obs.log_retention_days,
+    ),
+    opts=opts,
+)
+
+svc = cfg.service
+service = EcsService(
+    "web",
+    EcsServiceArgs(
+        vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids,
+        cluster_name=cluster_name,
+        service_name=service_name,
+        image=registry.image_ref,
+        repository_arn=registry.repository_arn,
+        kms_key_arn=key.key_arn,
+        database_secret_arn=database.secret_arn,
+        database_address=database.address,
+        database_security_group_id=database.security_group_id,
+        database_name=database.database_name,
+        database_port=database.port,
+        load_balancer_security_group_id=bluegreen.security_group_id,
+        load_balancers=bluegreen.service_load_balancers(CONTAINER_NAME),
+        deployment_configuration=bluegreen.deployment_configuration,
+        load_balancer_arn_suffix=bluegreen.load_balancer_arn_suffix,
+        target_group_arn_suffixes=bluegreen.target_group_arn_suffixes,
+        rollback_alarm_names=observability.rollback_alarm_names,
+        app_version=cfg.release.version,
+        app_color=cfg.release.color,
+        stack_name=cfg.stack,
+        container_port=svc.container_port,
+        cpu=svc.cpu,
+        memory=svc.memory,
+        architecture=svc.architecture,
+        capacity=svc.capacity,
+        fargate_spot_percent=svc.fargate_spot_percent,
+        ec2_instance_type=svc.ec2_instance_type,
+        desired_count=svc.desired_count,
+        min_count=svc.min_count,
+        max_count=svc.max_count,
+        cpu_target_percent=svc.cpu_target_percent,
+        requests_per_target=svc.requests_per_target,
+        log_retention_days=svc.log_retention_days,
+        ecs_exec=svc.ecs_exec,
+        prometheus_remote_write_url=observability.prometheus_remote_write_url,
+        prometheus_workspace_arn=observability.prometheus_workspace_arn,
+        dns_zone_id=dns.zone_id if dns is not None else None,
+        domain=cfg.dns.domain,
+        load_balancer_dns_name=bluegreen.dns_name,
+        load_balancer_zone_id=bluegreen.zone_id,
+    ),
+    opts=opts,
+)
+bluegreen.forward_to("service", service.security_group_id)
+database.admit("service", service.security_group_id, "PostgreSQL from the website's tasks")
+
 if cfg.bastion.enabled:
     bastion = Bastion(
         "bastion",
@@ -108,6 +240,11 @@ if cfg.bastion.enabled:
     pulumi.export("bastionInstanceId", bastion.instance_id)
     pulumi.export("databaseConnectCommand", bastion.connect_command)
 
+pulumi.export("url", public_url)
+pulumi.export("testUrl", bluegreen.test_url(cfg.dns.domain))
+pulumi.export("clusterName", service.cluster_name)
+pulumi.export("serviceName", service.service_name)
+pulumi.export("loadBalancerDnsName", bluegreen.dns_name)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("repositoryUrl", registry.repository_url)
 pulumi.export("image", registry.image_ref)

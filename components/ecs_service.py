@@ -1,0 +1,884 @@
+"""EcsService: the website's cluster, task definition, roles and service in the private
+subnets, its autoscaling, its capacity (Fargate, Fargate Spot or an Auto Scaling group of EC2
+instances) and the site's DNS records.
+
+A release is a new image reference: it makes a new task definition revision, and the service
+then runs the deployment configuration it is given (BlueGreen builds it), rolling back on the
+circuit breaker or on any of the rollback alarms.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import ResourceOptions
+
+from components.policies import assume_role_policy, document, statement
+from settings import FARGATE_SIZES
+
+CONTAINER_NAME = "web"
+COLLECTOR_NAME = "collector"
+# The website image runs as this user (app/Dockerfile: USER 10001:10001).
+WEBSITE_USER = "10001:10001"
+# The image's own liveness check (app/Dockerfile HEALTHCHECK, app/website/healthcheck.py).
+HEALTH_CHECK_COMMAND = ("CMD", "python", "-m", "website.healthcheck")
+SCRATCH_VOLUME = "scratch"
+SCRATCH_PATH = "/tmp"
+# ECS-optimised Amazon Linux 2023 images, published by AWS as public SSM parameters.
+ECS_AMI_PARAMETER = {
+    "arm64": "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+    "x86_64": "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+}
+EXEC_CHANNEL_ACTIONS = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+]
+DEFAULT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+
+
+def capacity_provider_strategy(
+    capacity: Literal["fargate", "ec2"], fargate_spot_percent: int, ec2_provider: Any = None
+) -> Any:
+    """How the service spreads its tasks over capacity providers."""
+    if capacity == "ec2":
+        return [{"capacity_provider": ec2_provider, "weight": 1, "base": 0}]
+    if fargate_spot_percent >= 100:
+        return [{"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+    if fargate_spot_percent <= 0:
+        return [{"capacity_provider": "FARGATE", "weight": 1, "base": 0}]
+    # One task always on demand; the rest split by weight.
+    return [
+        {"capacity_provider": "FARGATE", "weight": 100 - fargate_spot_percent, "base": 1},
+        {"capacity_provider": "FARGATE_SPOT", "weight": fargate_spot_percent, "base": 0},
+    ]
+
+
+def ec2_user_data(cluster_name: str) -> str:
+    """Boot script of an EC2 capacity instance: join the cluster; tasks may not reach the
+    instance's metadata (and so its role). Holds no secret."""
+    return f"""#!/bin/bash
+set -euo pipefail
+cat >> /etc/ecs/ecs.config <<'CONFIG'
+ECS_CLUSTER={cluster_name}
+ECS_AWSVPC_BLOCK_IMDS=true
+ECS_ENABLE_TASK_IAM_ROLE=true
+ECS_CONTAINER_STOP_TIMEOUT=30s
+CONFIG
+"""
+
+
+def container_definitions(
+    *,
+    image: str,
+    region: str,
+    log_group: str,
+    container_port: int,
+    secret_arn: str,
+    database_host: str,
+    database_port: int,
+    database_name: str,
+    app_version: str,
+    app_color: str,
+    stack_name: str,
+    ecs_exec: bool = False,
+    collector: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The task's containers as plain data: the website and, optionally, the metrics
+    collector (`collector`: {"image": ..., "config": <collector YAML>})."""
+    log: dict[str, Any] = {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": log_group,
+            "awslogs-region": region,
+            "awslogs-stream-prefix": CONTAINER_NAME,
+            "mode": "non-blocking",
+            "max-buffer-size": "4m",
+        },
+    }
+    web: dict[str, Any] = {
+        "name": CONTAINER_NAME,
+        "image": image,
+        "essential": True,
+        "user": WEBSITE_USER,
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "portMappings": [
+            {"containerPort": container_port, "protocol": "tcp", "name": "http"},
+        ],
+        "environment": [
+            {"name": "PORT", "value": str(container_port)},
+            {"name": "APP_VERSION", "value": app_version},
+            {"name": "APP_COLOR", "value": app_color},
+            {"name": "STACK_NAME", "value": stack_name},
+            {"name": "DB_HOST", "value": database_host},
+            {"name": "DB_PORT", "value": str(database_port)},
+            {"name": "DB_NAME", "value": database_name},
+            {"name": "DB_SSLMODE", "value": "require"},
+        ],
+        # Injected by ECS from the RDS-managed secret; never in the task definition itself.
+        "secrets": [
+            {"name": "DB_USER", "valueFrom": f"{secret_arn}:username::"},
+            {"name": "DB_PASSWORD", "valueFrom": f"{secret_arn}:password::"},
+        ],
+        "mountPoints": [
+            {"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_PATH, "readOnly": False}
+        ],
+        "linuxParameters": {
+            "capabilities": {"drop": ["ALL"]},
+            # ECS Exec's agent needs an init process to reap its sessions.
+            "initProcessEnabled": ecs_exec,
+        },
+        "healthCheck": {
+            "command": list(HEALTH_CHECK_COMMAND),
+            "interval": 15,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 10,
+        },
+        "stopTimeout": 30,
+        "logConfiguration": log,
+    }
+    containers = [web]
+    if collector is not None:
+        containers.append(
+            {
+                "name": COLLECTOR_NAME,
+                "image": collector["image"],
+                # Metrics must never take the website down.
+                "essential": False,
+                "user": WEBSITE_USER,
+                "readonlyRootFilesystem": True,
+                "privileged": False,
+                "environment": [{"name": "AOT_CONFIG_CONTENT", "value": collector["config"]}],
+                "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
+                "dependsOn": [{"containerName": CONTAINER_NAME, "condition": "START"}],
+                "memoryReservation": 64,
+                "logConfiguration": {
+                    **log,
+                    "options": {**log["options"], "awslogs-stream-prefix": COLLECTOR_NAME},
+                },
+            }
+        )
+    return containers
+
+
+@dataclass(frozen=True)
+class EcsServiceArgs:
+    """What the website runs, where, on what capacity and behind which load balancer."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of the tasks."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """Private subnets the tasks (and EC2 capacity) are placed in; no public IPs."""
+    cluster_name: str
+    """Physical cluster name, unique per stack (e.g. ecs-platform-stage)."""
+    service_name: str
+    """Physical service name, unique per stack (e.g. ecs-platform-stage-web)."""
+    image: pulumi.Input[str]
+    """The website image, by digest."""
+    repository_arn: pulumi.Input[str]
+    """ECR repository the image is pulled from (the execution role may read only it)."""
+    kms_key_arn: pulumi.Input[str]
+    """Stack key: log groups, ECS Exec sessions and the database secret."""
+    database_secret_arn: pulumi.Input[str]
+    """RDS-managed secret with the database user's name and password."""
+    database_address: pulumi.Input[str]
+    """Host name of the database."""
+    database_security_group_id: pulumi.Input[str]
+    """Security group of the database: the tasks may connect to it on database_port."""
+    database_name: str
+    """Application database name."""
+    load_balancer_security_group_id: pulumi.Input[str]
+    """Security group of the load balancer: the only source the tasks admit."""
+    load_balancers: Sequence[Mapping[str, Any]]
+    """The service's load balancer entries (BlueGreen.service_load_balancers)."""
+    deployment_configuration: Mapping[str, Any]
+    """The service's deployment configuration (BlueGreen.deployment_configuration)."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """app/<name>/<id> of the load balancer, for request-based scaling."""
+    target_group_arn_suffixes: Sequence[pulumi.Input[str]]
+    """targetgroup/<name>/<id> of blue and green: requests per task counts both."""
+    rollback_alarm_names: pulumi.Input[list[str]]
+    """CloudWatch alarms that roll a deployment back while it runs."""
+    app_version: str = "dev"
+    """Release version shown by the website (APP_VERSION)."""
+    app_color: Literal["blue", "green"] = "blue"
+    """Colour of the release (APP_COLOR)."""
+    stack_name: str = "dev"
+    """Stack name shown by the website (STACK_NAME)."""
+    database_port: int = 5432
+    """Port of the database."""
+    container_port: int = 8080
+    """Port the website listens on."""
+    cpu: int = 256
+    """Task CPU units."""
+    memory: int = 512
+    """Task memory, MiB."""
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    """CPU architecture of the tasks (Graviton by default: cheaper)."""
+    capacity: Literal["fargate", "ec2"] = "fargate"
+    """Fargate, or EC2 instances from an Auto Scaling group with a capacity provider."""
+    fargate_spot_percent: int = 0
+    """Share of tasks on Fargate Spot (Fargate only)."""
+    ec2_instance_type: str = "t4g.small"
+    """Instance type of the EC2 capacity."""
+    desired_count: int = 1
+    """Tasks at creation; autoscaling owns the count afterwards."""
+    min_count: int = 1
+    """Autoscaling floor."""
+    max_count: int = 2
+    """Autoscaling ceiling."""
+    cpu_target_percent: int = 60
+    """Target tracking: average CPU utilisation to hold."""
+    requests_per_target: int = 1000
+    """Target tracking: load balancer requests per task per minute to hold."""
+    log_retention_days: int = 30
+    """Days the website's logs are kept."""
+    ecs_exec: bool = False
+    """Allow `aws ecs execute-command`; sessions are encrypted and logged."""
+    health_check_grace_period_seconds: int = 30
+    """Seconds after a task starts before load balancer health checks count."""
+    prometheus_remote_write_url: pulumi.Input[str] | None = None
+    """Managed Prometheus remote-write URL; with it a collector sidecar ships the metrics."""
+    prometheus_workspace_arn: pulumi.Input[str] | None = None
+    """Workspace the collector writes to (required with prometheus_remote_write_url)."""
+    collector_image: str = DEFAULT_COLLECTOR_IMAGE
+    """Image of the metrics collector sidecar."""
+    dns_zone_id: pulumi.Input[str] | None = None
+    """Hosted zone of the site's name; None creates no DNS records."""
+    domain: str = ""
+    """The site's host name (with dns_zone_id)."""
+    load_balancer_dns_name: pulumi.Input[str] | None = None
+    """DNS name of the load balancer (the alias target)."""
+    load_balancer_zone_id: pulumi.Input[str] | None = None
+    """Hosted zone of the load balancer's DNS name."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.capacity == "fargate" and self.memory not in FARGATE_SIZES.get(self.cpu, ()):
+            problems.append(
+                f"cpu {self.cpu} / memory {self.memory} is not a Fargate size; allowed: "
+                + "; ".join(f"{c}: {m[0]}-{m[-1]}" for c, m in FARGATE_SIZES.items())
+            )
+        if not 1 <= self.min_count <= self.desired_count <= self.max_count:
+            problems.append(
+                f"counts must satisfy 1 <= min_count ({self.min_count}) <= desired_count "
+                f"({self.desired_count}) <= max_count ({self.max_count})"
+            )
+        if not 0 <= self.fargate_spot_percent <= 100:
+            problems.append(f"fargate_spot_percent is {self.fargate_spot_percent}, allowed 0-100")
+        if self.capacity == "ec2" and self.fargate_spot_percent:
+            problems.append("fargate_spot_percent applies only to capacity fargate")
+        if len(self.target_group_arn_suffixes) != 2:
+            problems.append("target_group_arn_suffixes must hold blue and green")
+        if (self.prometheus_remote_write_url is None) != (self.prometheus_workspace_arn is None):
+            problems.append("prometheus_remote_write_url and prometheus_workspace_arn go together")
+        if self.dns_zone_id is not None and (
+            not self.domain
+            or self.load_balancer_dns_name is None
+            or self.load_balancer_zone_id is None
+        ):
+            problems.append(
+                "dns_zone_id needs domain, load_balancer_dns_name and load_balancer_zone_id"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+class EcsService(pulumi.ComponentResource):
+    """Cluster, task definition, roles, service, autoscaling, capacity and DNS records."""
+
+    cluster_name: pulumi.Output[str]
+    """Name of the cluster."""
+    cluster_arn: pulumi.Output[str]
+    """ARN of the cluster."""
+    service_name: pulumi.Output[str]
+    """Name of the service."""
+    task_definition_arn: pulumi.Output[str]
+    """The current task definition revision."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the tasks."""
+    log_group_name: pulumi.Output[str]
+    """Log group of the website's containers."""
+    execution_role_arn: pulumi.Output[str]
+    """Role ECS pulls the image, writes logs and reads the database secret with."""
+    task_role_arn: pulumi.Output[str]
+    """Role the website's code runs with."""
+
+    def __init__(self, name: str, args: EcsServiceArgs, opts: ResourceOptions | None = None):
+        super().__init__("ecs-platform:ecs:EcsService", name, None, opts)
+        child = ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        region = aws.get_region_output(opts=invoke).region
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+
+        # Logs ----------------------------------------------------------------------------
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/ecs/{args.service_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            tags={"Name": f"{name}-logs"},
+            opts=child,
+        )
+        exec_log_group = None
+        if args.ecs_exec:
+            exec_log_group = aws.cloudwatch.LogGroup(
+                f"{name}-exec-logs",
+                name=f"/ecs/{args.service_name}/exec",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                tags={"Name": f"{name}-exec-logs"},
+                opts=child,
+            )
+
+        # Cluster -----------------------------------------------------------------------------
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=args.cluster_name,
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            configuration=(
+                {
+                    "execute_command_configuration": {
+                        "kms_key_id": args.kms_key_arn,
+                        "logging": "OVERRIDE",
+                        "log_configuration": {
+                            "cloud_watch_log_group_name": exec_log_group.name,
+                            "cloud_watch_encryption_enabled": True,
+                        },
+                    }
+                }
+                if exec_log_group is not None
+                else None
+            ),
+            tags={"Name": f"{name}-cluster"},
+            opts=child,
+        )
+
+        # Security group of the tasks ----------------------------------------------------------
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="Website tasks: only the load balancer in; database and HTTPS out",
+            tags={"Name": f"{name}-tasks"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-load-balancer",
+            security_group_id=sg.id,
+            referenced_security_group_id=args.load_balancer_security_group_id,
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            description="HTTP from the load balancer",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-to-database",
+            security_group_id=sg.id,
+            referenced_security_group_id=args.database_security_group_id,
+            ip_protocol="tcp",
+            from_port=args.database_port,
+            to_port=args.database_port,
+            description="PostgreSQL to the database",
+            opts=child,
+        )
+        # ECR, Secrets Manager, Logs and Prometheus are HTTPS APIs (through NAT or endpoints).
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-https",
+            security_group_id=sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS to AWS APIs",
+            opts=child,
+        )
+
+        # Roles ---------------------------------------------------------------------------------
+        tasks_trust = assume_role_policy("ecs-tasks.amazonaws.com", source_account=account)
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            assume_role_policy=tasks_trust,
+            description="ECS pulls the website image, writes its logs, reads its database secret",
+            tags={"Name": f"{name}-execution"},
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=document(
+                *execution_statements(
+                    repository_arn=args.repository_arn,
+                    log_group_arn=log_group.arn,
+                    secret_arn=args.database_secret_arn,
+                    kms_key_arn=args.kms_key_arn,
+                    region=region,
+                )
+            ),
+            opts=child,
+        )
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            assume_role_policy=tasks_trust,
+            description="The website's own permissions (none beyond what its options need)",
+            tags={"Name": f"{name}-task"},
+            opts=child,
+        )
+        if exec_log_group is not None:
+            aws.iam.RolePolicy(
+                f"{name}-task-exec-policy",
+                role=task_role.id,
+                policy=document(
+                    *exec_statements(log_group_arn=exec_log_group.arn, kms_key_arn=args.kms_key_arn)
+                ),
+                opts=child,
+            )
+        collector = args.prometheus_remote_write_url is not None
+        if args.prometheus_workspace_arn is not None:
+            from components.observability import remote_write_policy
+
+            aws.iam.RolePolicy(
+                f"{name}-task-remote-write-policy",
+                role=task_role.id,
+                policy=pulumi.Output.from_input(args.prometheus_workspace_arn).apply(
+                    lambda arn: json.dumps(remote_write_policy(arn))
+                ),
+                opts=child,
+            )
+
+        # Task definition ---------------------------------------------------------------------
+        containers = pulumi.Output.all(
+            image=args.image,
+            region=region,
+            log_group=log_group.name,
+            secret=args.database_secret_arn,
+            host=args.database_address,
+            remote_write=args.prometheus_remote_write_url if collector else "",
+        ).apply(
+            lambda v: json.dumps(
+                container_definitions(
+                    image=v["image"],
+                    region=v["region"],
+                    log_group=v["log_group"],
+                    container_port=args.container_port,
+                    secret_arn=v["secret"],
+                    database_host=v["host"],
+                    database_port=args.database_port,
+                    database_name=args.database_name,
+                    app_version=args.app_version,
+                    app_color=args.app_color,
+                    stack_name=args.stack_name,
+                    ecs_exec=args.ecs_exec,
+                    collector=_collector(args, v["remote_write"], v["region"]),
+                )
+            )
+        )
+        fargate = args.capacity == "fargate"
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=args.service_name,
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE" if fargate else "EC2"],
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            runtime_platform={
+                "operating_system_family": "LINUX",
+                "cpu_architecture": "ARM64" if args.architecture == "arm64" else "X86_64",
+            },
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=containers,
+            volumes=[{"name": SCRATCH_VOLUME}],
+            tags={"Name": f"{name}-task"},
+            # Older revisions stay registered so that ECS can roll back to them.
+            skip_destroy=True,
+            opts=child,
+        )
+
+        # Capacity ---------------------------------------------------------------------------
+        ec2_provider = None
+        if fargate:
+            providers: list[Any] = ["FARGATE", "FARGATE_SPOT"]
+        else:
+            ec2_provider = self._ec2_capacity(name, args, cluster, child)
+            providers = [ec2_provider.name]
+        strategy = capacity_provider_strategy(
+            args.capacity,
+            args.fargate_spot_percent,
+            ec2_provider.name if ec2_provider is not None else None,
+        )
+        cluster_providers = aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=cluster.name,
+            capacity_providers=providers,
+            default_capacity_provider_strategies=strategy,
+            opts=child,
+        )
+
+        # Service -----------------------------------------------------------------------------
+        network: Any = {
+            "subnets": args.private_subnet_ids,
+            "security_groups": [sg.id],
+            "assign_public_ip": False,
+        }
+        alarms: Any = {"alarm_names": args.rollback_alarm_names, "enable": True, "rollback": True}
+        load_balancers: Any = [dict(entry) for entry in args.load_balancers]
+        deployment: Any = dict(args.deployment_configuration)
+        service = aws.ecs.Service(
+            f"{name}-service",
+            name=args.service_name,
+            cluster=cluster.arn,
+            task_definition=task_definition.arn,
+            desired_count=args.desired_count,
+            capacity_provider_strategies=strategy,
+            platform_version="LATEST" if fargate else None,
+            network_configuration=network,
+            load_balancers=load_balancers,
+            health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+            deployment_controller={"type": "ECS"},
+            deployment_configuration=deployment,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            alarms=alarms,
+            enable_execute_command=args.ecs_exec,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            availability_zone_rebalancing="ENABLED",
+            tags={"Name": f"{name}-service"},
+            # Autoscaling owns the task count once the service exists.
+            opts=ResourceOptions(
+                parent=self, ignore_changes=["desiredCount"], depends_on=[cluster_providers]
+            ),
+        )
+
+        # Autoscaling -------------------------------------------------------------------------
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.all(cluster.name, service.name).apply(
+                lambda v: f"service/{v[0]}/{v[1]}"
+            ),
+            min_capacity=args.min_count,
+            max_capacity=args.max_count,
+            tags={"Name": f"{name}-scaling"},
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-cpu-scaling",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": args.cpu_target_percent,
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "ECSServiceAverageCPUUtilization"
+                },
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            },
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-requests-scaling",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": args.requests_per_target,
+                "customized_metric_specification": {
+                    "metrics": requests_per_task_metrics(
+                        load_balancer=args.load_balancer_arn_suffix,
+                        target_groups=args.target_group_arn_suffixes,
+                        cluster=args.cluster_name,
+                        service=args.service_name,
+                    )
+                },
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            },
+            opts=child,
+        )
+
+        # DNS ---------------------------------------------------------------------------------
+        if args.dns_zone_id is not None:
+            # A only: the load balancer is IPv4 (the VPC has no IPv6 subnets), so an AAAA
+            # alias would have no addresses behind it.
+            alias: Any = {
+                "name": args.load_balancer_dns_name,
+                "zone_id": args.load_balancer_zone_id,
+                "evaluate_target_health": True,
+            }
+            aws.route53.Record(
+                f"{name}-dns-a",
+                zone_id=args.dns_zone_id,
+                name=args.domain,
+                type="A",
+                aliases=[alias],
+                opts=child,
+            )
+
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.service_name = service.name
+        self.task_definition_arn = task_definition.arn
+        self.security_group_id = sg.id
+        self.log_group_name = log_group.name
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arn = task_role.arn
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
+                "security_group_id": self.security_group_id,
+                "log_group_name": self.log_group_name,
+            }
+        )
+
+    def _ec2_capacity(
+        self,
+        name: str,
+        args: EcsServiceArgs,
+        cluster: aws.ecs.Cluster,
+        child: ResourceOptions,
+    ) -> aws.ecs.CapacityProvider:
+        """An Auto Scaling group of ECS-optimised instances behind a capacity provider that
+        scales it to the tasks' needs."""
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-instances-sg",
+            vpc_id=args.vpc_id,
+            description="ECS capacity instances: nothing in; HTTPS out to ECS, ECR and SSM",
+            tags={"Name": f"{name}-instances"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-instances-https",
+            security_group_id=sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS to ECS, ECR and SSM",
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+            description="ECS capacity instances: register with the cluster, be reached by SSM",
+            tags={"Name": f"{name}-instances"},
+            opts=child,
+        )
+        for suffix, policy in (
+            ("ecs", "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
+            ("ssm", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+        ):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-instance-{suffix}", role=role.name, policy_arn=policy, opts=child
+            )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-instance-profile",
+            role=role.name,
+            tags={"Name": f"{name}-instances"},
+            opts=child,
+        )
+        ami = aws.ssm.get_parameter_output(
+            name=ECS_AMI_PARAMETER[args.architecture], opts=pulumi.InvokeOptions(parent=self)
+        )
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-instances-lt",
+            image_id=ami.value,
+            instance_type=args.ec2_instance_type,
+            iam_instance_profile={"arn": profile.arn},
+            vpc_security_group_ids=[sg.id],
+            metadata_options={
+                "http_tokens": "required",
+                "http_endpoint": "enabled",
+                "http_put_response_hop_limit": 1,
+            },
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {
+                        "volume_size": 30,
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            monitoring={"enabled": True},
+            user_data=base64.b64encode(ec2_user_data(args.cluster_name).encode()).decode(),
+            tag_specifications=[
+                {"resource_type": "instance", "tags": {"Name": f"{name}-instance"}},
+                {"resource_type": "volume", "tags": {"Name": f"{name}-instance"}},
+            ],
+            tags={"Name": f"{name}-instances"},
+            opts=child,
+        )
+        group = aws.autoscaling.Group(
+            f"{name}-instances-asg",
+            min_size=0,
+            # awsvpc tasks take an interface each: one task per instance is the safe bound.
+            max_size=args.max_count,
+            vpc_zone_identifiers=args.private_subnet_ids,
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            health_check_type="EC2",
+            health_check_grace_period=60,
+            tags=[
+                {"key": "Name", "value": f"{name}-instance", "propagate_at_launch": True},
+                # ECS adds this tag to a group it manages; declaring it avoids a diff.
+                {"key": "AmazonECSManaged", "value": "true", "propagate_at_launch": True},
+            ],
+            # The capacity provider sets the desired capacity from now on.
+            opts=ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+        )
+        return aws.ecs.CapacityProvider(
+            f"{name}-ec2-capacity",
+            name=f"{args.cluster_name}-ec2",
+            auto_scaling_group_provider={
+                "auto_scaling_group_arn": group.arn,
+                "managed_draining": "ENABLED",
+                "managed_termination_protection": "DISABLED",
+                "managed_scaling": {
+                    "status": "ENABLED",
+                    "target_capacity": 100,
+                    "minimum_scaling_step_size": 1,
+                    "maximum_scaling_step_size": 2,
+                    "instance_warmup_period": 60,
+                },
+            },
+            tags={"Name": f"{name}-ec2-capacity"},
+            opts=child,
+        )
+
+
+def _collector(args: EcsServiceArgs, remote_write: str, region: str) -> dict[str, str] | None:
+    if not remote_write:
+        return None
+    from components.observability import collector_config
+
+    return {
+        "image": args.collector_image,
+        "config": collector_config(remote_write, region, port=args.container_port),
+    }
+
+
+def execution_statements(
+    *,
+    repository_arn: Any,
+    log_group_arn: Any,
+    secret_arn: Any,
+    kms_key_arn: Any,
+    region: Any,
+) -> list[dict[str, Any]]:
+    """The execution role's statements: pull the one image repository, write the one log
+    group, read the one database secret, decrypt it with the stack key through Secrets
+    Manager."""
+    return [
+        statement(
+            "PullWebsiteImage",
+            ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            repository_arn,
+        ),
+        # GetAuthorizationToken has no resource to scope to.
+        statement("GetRegistryToken", ["ecr:GetAuthorizationToken"], "*"),
+        statement(
+            "WriteTaskLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            pulumi.Output.from_input(log_group_arn).apply(lambda a: f"{a}:*"),
+        ),
+        statement("ReadDatabaseSecret", ["secretsmanager:GetSecretValue"], secret_arn),
+        statement(
+            "DecryptDatabaseSecret",
+            ["kms:Decrypt"],
+            kms_key_arn,
+            condition={
+                "StringEquals": {
+                    "kms:ViaService": pulumi.Output.from_input(region).apply(
+                        lambda r: f"secretsmanager.{r}.amazonaws.com"
+                    )
+                }
+            },
+        ),
+    ]
+
+
+def exec_statements(*, log_group_arn: Any, kms_key_arn: Any) -> list[dict[str, Any]]:
+    """The task role's statements for ECS Exec: the session channels, the session log
+    group, the session key."""
+    return [
+        # Session Manager's channel actions have no resource to scope to.
+        statement("EcsExecChannels", EXEC_CHANNEL_ACTIONS, "*"),
+        statement(
+            "EcsExecWriteSessionLogs",
+            ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            pulumi.Output.from_input(log_group_arn).apply(lambda a: f"{a}:*"),
+        ),
+        # The agent checks the log group exists; DescribeLogGroups cannot be scoped.
+        statement("EcsExecFindLogGroup", ["logs:DescribeLogGroups"], "*"),
+        statement("EcsExecSessionKey", ["kms:Decrypt"], kms_key_arn),
+    ]
+
+
+def requests_per_task_metrics(
+    *, load_balancer: Any, target_groups: Sequence[Any], cluster: str, service: str
+) -> Any:
+    """Metric math for request-based scaling: requests to blue and green together per
+    running task, so scaling keeps working whichever target group holds the traffic."""
+
+    def requests(key: str, target_group: Any) -> dict[str, Any]:
+        return {
+            "id": key,
+            "return_data": False,
+            "metric_stat": {
+                "stat": "Sum",
+                "metric": {
+                    "namespace": "AWS/ApplicationELB",
+                    "metric_name": "RequestCount",
+                    "dimensions": [
+                        {"name": "LoadBalancer", "value": load_balancer},
+                        {"name": "TargetGroup", "value": target_group},
+                    ],
+                },
+            },
+        }
+
+    blue, green = target_groups
+    return [
+        requests("blue", blue),
+        requests("green", green),
+        {
+            "id": "tasks",
+            "return_data": False,
+            "metric_stat": {
+                "stat": "Average",
+                "metric": {
+                    "namespace": "ECS/ContainerInsights",
+                    "metric_name": "RunningTaskCount",
+                    "dimensions": [
+                        {"name": "ClusterName", "value": cluster},
+                        {"name": "ServiceName", "value": service},
+                    ],
+                },
+            },
+        },
+        {
+            "id": "per_task",
+            "label": "Requests per task",
+            "expression": "(FILL(blue, 0) + FILL(green, 0)) / FILL(tasks, 1)",
+            "return_data": True,
+        },
+    ]
