@@ -15,6 +15,7 @@ from components.bluegreen import BlueGreen, BlueGreenArgs, DeploymentStrategy
 from components.database import Database, DatabaseArgs
 from components.dns import Dns, DnsArgs
 from components.ecs_service import CONTAINER_NAME, EcsService, EcsServiceArgs
+from components.iam import iam_scope
 from components.kms import StackKey, StackKeyArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
@@ -29,7 +30,12 @@ provider = aws.Provider(
     region=cfg.region,
     default_tags={"tags": cfg.stack_tags()},
 )
-opts = ResourceOptions(providers=[provider])
+# Every role and instance profile lives under one IAM path with one permissions boundary:
+# the CI deploy roles may manage roles there and nowhere else (see bootstrap/).
+opts = ResourceOptions(
+    providers=[provider],
+    transformations=[iam_scope(cfg.iam.role_path, cfg.iam.permissions_boundary_arn)],
+)
 
 key = StackKey("stack", StackKeyArgs(alias=cfg.name_prefix), opts=opts)
 

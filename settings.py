@@ -514,6 +514,35 @@ class ObservabilitySettings:
     )
 
 
+def _iam_path_problem(value: str) -> str | None:
+    if not re.match(r"^/([A-Za-z0-9+=,.@_-]+/)*$", value):
+        return "must be an IAM path that starts and ends with / (e.g. /ecs-platform/)"
+    return None
+
+
+def _policy_arn_problem(value: str) -> str | None:
+    if value and not re.match(
+        r"^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", value
+    ):
+        return "must be an IAM policy ARN (arn:aws:iam::<account>:policy/...), or empty"
+    return None
+
+
+@dataclass(frozen=True)
+class IamSettings:
+    """Where the program's roles live (the CI deploy roles only manage roles there)."""
+
+    role_path: str = setting(
+        "/ecs-platform/", "IAM path of every role and instance profile.", check=_iam_path_problem
+    )
+    permissions_boundary_arn: str = setting(
+        "",
+        "Permissions boundary put on every role: the bootstrap's workloadBoundaryArn "
+        "output; empty for none.",
+        check=_policy_arn_problem,
+    )
+
+
 @dataclass(frozen=True)
 class ReleaseSettings:
     """The version being deployed; CI sets these with `pulumi config set --path release.*`."""
@@ -545,6 +574,7 @@ AREAS: dict[str, type] = {
     "service": ServiceSettings,
     "deployment": DeploymentSettings,
     "observability": ObservabilitySettings,
+    "iam": IamSettings,
     "release": ReleaseSettings,
 }
 SCALARS: dict[str, tuple[type, Any, str]] = {
@@ -582,6 +612,7 @@ class StackSettings:
     service: ServiceSettings
     deployment: DeploymentSettings
     observability: ObservabilitySettings
+    iam: IamSettings
     release: ReleaseSettings
     subnets: SubnetPlan
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offline_plan.mocks import Recording, RecordedResource
+from offline_plan.mocks import RecordedResource, Recording
 from settings import STACK_TAG_KEYS
 
 OPEN = ("0.0.0.0/0", "::/0")
@@ -10,12 +10,17 @@ OPEN = ("0.0.0.0/0", "::/0")
 
 def ingress_rules(rec: Recording) -> list[tuple[RecordedResource, dict]]:
     """Every ingress rule in the stack, standalone or inline, with the resource holding it."""
-    out = [(r, r.inputs) for r in rec.of_type(
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
+    out = [
+        (r, r.inputs)
+        for r in rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    ]
     for sg in rec.of_type("aws:ec2/securityGroup:SecurityGroup"):
         out += [(sg, rule) for rule in sg.inputs.get("ingress") or []]
-    out += [(r, r.inputs) for r in rec.of_type("aws:ec2/securityGroupRule:SecurityGroupRule")
-            if r.inputs.get("type") == "ingress"]
+    out += [
+        (r, r.inputs)
+        for r in rec.of_type("aws:ec2/securityGroupRule:SecurityGroupRule")
+        if r.inputs.get("type") == "ingress"
+    ]
     return out
 
 
@@ -53,13 +58,15 @@ def test_databases_are_never_public(stage, prod) -> None:
         db = rec.one("aws:rds/instance:Instance")
         assert db.inputs["publiclyAccessible"] is False
         group = rec.one("aws:rds/subnetGroup:SubnetGroup")
-        database_subnets = {s.id for s in rec.of_type("aws:ec2/subnet:Subnet")
-                            if s.inputs["tags"]["Tier"] == "database"}
+        database_subnets = {
+            s.id
+            for s in rec.of_type("aws:ec2/subnet:Subnet")
+            if s.inputs["tags"]["Tier"] == "database"
+        }
         assert set(group.inputs["subnetIds"]) == database_subnets
 
 
-def test_nothing_but_the_load_balancer_admits_the_internet_and_only_on_80_443(stage, prod
-                                                                              ) -> None:
+def test_nothing_but_the_load_balancer_admits_the_internet_and_only_on_80_443(stage, prod) -> None:
     for rec in (stage, prod):
         for holder, rule in ingress_rules(rec):
             if not sources(rule) & set(OPEN):
@@ -71,9 +78,12 @@ def test_nothing_but_the_load_balancer_admits_the_internet_and_only_on_80_443(st
 def test_database_admits_only_security_groups_never_cidrs(stage, prod) -> None:
     for rec in (stage, prod):
         db_sg = rec.one("aws:rds/instance:Instance").inputs["vpcSecurityGroupIds"][0]
-        rules = [rule for holder, rule in ingress_rules(rec)
-                 if rule.get("securityGroupId") == db_sg
-                 or (holder.id == db_sg and holder.type.endswith(":SecurityGroup"))]
+        rules = [
+            rule
+            for holder, rule in ingress_rules(rec)
+            if rule.get("securityGroupId") == db_sg
+            or (holder.id == db_sg and holder.type.endswith(":SecurityGroup"))
+        ]
         assert rules, "the database admits nobody at all"
         assert all(not sources(r) and r.get("referencedSecurityGroupId") for r in rules)
 
@@ -108,7 +118,8 @@ def test_resource_names_are_unique(stage, prod) -> None:
 def test_stage_and_prod_differ_in_physical_names(stage, prod) -> None:
     def fixed(rec: Recording) -> set[str]:
         return {r.inputs["identifier"] for r in rec.of_type("aws:rds/instance:Instance")} | {
-            r.inputs["name"] for r in rec.of_type("aws:kms/alias:Alias")}
+            r.inputs["name"] for r in rec.of_type("aws:kms/alias:Alias")
+        }
 
     assert fixed(stage).isdisjoint(fixed(prod))
 
@@ -118,3 +129,12 @@ def test_no_output_exposes_a_password(stage, prod) -> None:
         for key, value in rec.outputs.items():
             assert "password" not in key.lower()
             assert "mock-ecr-password" not in str(value)
+
+
+def test_every_role_and_instance_profile_lives_under_the_project_path(stage, prod) -> None:
+    for rec in (stage, prod):
+        scoped = rec.of_type("aws:iam/role:Role") + rec.of_type(
+            "aws:iam/instanceProfile:InstanceProfile"
+        )
+        assert scoped
+        assert {r.inputs["path"] for r in scoped} == {"/ecs-platform/"}
