@@ -1,0 +1,398 @@
+"""The BlueGreen component's contract: load balancer, listeners, rules, target groups, security
+group rules, access-log bucket, infrastructure role and WAF."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.bluegreen import (
+    INFRASTRUCTURE_POLICY_ARN,
+    TLS_POLICY,
+    BlueGreen,
+    BlueGreenArgs,
+    DeploymentStrategy,
+)
+from offline_plan.mocks import Recording
+
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+BG = "ecs-platform:bluegreen:BlueGreen"
+
+
+def args(**overrides: Any) -> BlueGreenArgs:
+    base: dict[str, Any] = {
+        "vpc_id": "vpc-1",
+        "vpc_cidr": "10.10.0.0/16",
+        "public_subnet_ids": ["subnet-a", "subnet-b"],
+        "certificate_arn": CERT,
+    }
+    base.update(overrides)
+    return BlueGreenArgs(**base)
+
+
+def build_bg(build: Callable[..., Recording], **overrides: Any) -> Recording:
+    def program() -> None:
+        bg = BlueGreen("web", args(**overrides))
+        bg.forward_to("service", "sg-service")
+
+    return build(program)
+
+
+@pytest.fixture
+def https(build: Callable[..., Recording]) -> Recording:
+    return build_bg(build)
+
+
+def test_https_load_balancer_declares_exactly_these_resources(https: Recording) -> None:
+    assert https.counts() == {
+        BG: 1,
+        "aws:ec2/securityGroup:SecurityGroup": 1,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3,
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
+        "aws:s3/bucket:Bucket": 1,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+        "aws:s3/bucketVersioning:BucketVersioning": 1,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+        "aws:s3/bucketPolicy:BucketPolicy": 1,
+        "aws:lb/loadBalancer:LoadBalancer": 1,
+        "aws:lb/targetGroup:TargetGroup": 2,
+        "aws:lb/listener:Listener": 3,
+        "aws:lb/listenerRule:ListenerRule": 2,
+        "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+        "aws:wafv2/webAcl:WebAcl": 1,
+        "aws:wafv2/webAclAssociation:WebAclAssociation": 1,
+    }
+
+
+def test_every_child_is_parented_to_the_component_and_named_uniquely(https: Recording) -> None:
+    children = [r for r in https.resources if r.type != BG]
+    assert {r.parent_type for r in children} == {BG}
+    assert all(r.name.startswith("web-") for r in children)
+    assert len({r.urn for r in https.resources}) == len(https.resources)
+
+
+TAGGABLE = {
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:s3/bucket:Bucket",
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:lb/targetGroup:TargetGroup",
+    "aws:lb/listener:Listener",
+    "aws:lb/listenerRule:ListenerRule",
+    "aws:iam/role:Role",
+    "aws:wafv2/webAcl:WebAcl",
+}
+
+
+def test_every_taggable_child_has_a_name_tag(https: Recording) -> None:
+    tagged = [r for r in https.resources if r.type in TAGGABLE]
+    assert len(tagged) == 12
+    assert all(r.inputs["tags"]["Name"].startswith("web-") for r in tagged)
+
+
+def rules(rec: Recording) -> list[tuple[str, Any, Any, Any, Any, str]]:
+    out = []
+    for kind in ("Ingress", "Egress"):
+        for r in rec.of_type(f"aws:vpc/securityGroup{kind}Rule:SecurityGroup{kind}Rule"):
+            i = r.inputs
+            source = i.get("cidrIpv4") or i.get("cidrIpv6") or i.get("referencedSecurityGroupId")
+            out.append(
+                (
+                    kind,
+                    i["ipProtocol"],
+                    i.get("fromPort"),
+                    i.get("toPort"),
+                    source,
+                    i["description"],
+                )
+            )
+    return sorted(out)
+
+
+def test_only_https_and_the_redirect_port_are_open_to_the_internet(https: Recording) -> None:
+    assert rules(https) == [
+        ("Egress", "tcp", 8080, 8080, "sg-service", "HTTP to the service tasks on 8080"),
+        ("Ingress", "tcp", 80, 80, "0.0.0.0/0", "HTTP from the internet (redirected to HTTPS)"),
+        ("Ingress", "tcp", 443, 443, "0.0.0.0/0", "HTTPS from the internet"),
+        ("Ingress", "tcp", 8443, 8443, "10.10.0.0/16", "Test listener from 10.10.0.0/16"),
+    ]
+
+
+def test_test_listener_admits_only_the_configured_ranges(build: Callable[..., Recording]) -> None:
+    rec = build_bg(build, test_listener_cidrs=("198.51.100.0/24", "2001:db8::/32"))
+    test_rules = [r for r in rules(rec) if r[2] == 8443]
+    assert test_rules == [
+        ("Ingress", "tcp", 8443, 8443, "198.51.100.0/24", "Test listener from 198.51.100.0/24"),
+        ("Ingress", "tcp", 8443, 8443, "2001:db8::/32", "Test listener from 2001:db8::/32"),
+    ]
+
+
+def listener(rec: Recording, name: str) -> dict[str, Any]:
+    return rec.named(name).inputs
+
+
+def test_port_80_only_redirects_to_https(https: Recording) -> None:
+    http = listener(https, "web-http")
+    assert http["port"] == 80 and http["protocol"] == "HTTP"
+    assert http["defaultActions"] == [
+        {
+            "type": "redirect",
+            "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"},
+        }
+    ]
+
+
+def test_production_listener_is_https_with_tls13_policy_and_the_certificate(
+    https: Recording,
+) -> None:
+    prod = listener(https, "web-production")
+    assert (prod["port"], prod["protocol"], prod["sslPolicy"], prod["certificateArn"]) == (
+        443,
+        "HTTPS",
+        TLS_POLICY,
+        CERT,
+    )
+    assert prod["defaultActions"][0]["type"] == "fixed-response"
+
+
+def test_test_listener_is_https_on_its_own_port(https: Recording) -> None:
+    test = listener(https, "web-test")
+    assert (test["port"], test["protocol"], test["sslPolicy"]) == (8443, "HTTPS", TLS_POLICY)
+
+
+def test_plain_http_needs_the_explicit_option(build: Callable[..., Recording]) -> None:
+    with pytest.raises(ValueError, match="certificate_arn is required"):
+        args(certificate_arn=None)
+
+
+def test_plain_http_serves_port_80_without_redirect(build: Callable[..., Recording]) -> None:
+    rec = build_bg(build, certificate_arn=None, insecure_allow_plain_http=True)
+    ports = sorted(
+        (r.inputs["port"], r.inputs["protocol"]) for r in rec.of_type("aws:lb/listener:Listener")
+    )
+    assert ports == [(80, "HTTP"), (8443, "HTTP")]
+    internet = [r for r in rules(rec) if r[4] == "0.0.0.0/0"]
+    assert internet == [
+        ("Ingress", "tcp", 80, 80, "0.0.0.0/0", "INSECURE plain HTTP from the internet (no domain)")
+    ]
+
+
+def test_rules_forward_only_to_blue_and_green_and_ecs_owns_their_actions(
+    https: Recording,
+) -> None:
+    groups = {r.name: r.outputs["arn"] for r in https.of_type("aws:lb/targetGroup:TargetGroup")}
+    listeners = {r.name: r.outputs["arn"] for r in https.of_type("aws:lb/listener:Listener")}
+    for kind in ("production", "test"):
+        rule = https.named(f"web-{kind}-rule")
+        assert rule.ignore_changes == ("actions",)
+        assert rule.inputs["listenerArn"] == listeners[f"web-{kind}"]
+        assert rule.inputs["priority"] == 1
+        assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+        assert rule.inputs["actions"] == [
+            {
+                "type": "forward",
+                "forward": {
+                    "targetGroups": [
+                        {"arn": groups["web-blue"], "weight": 100},
+                        {"arn": groups["web-green"], "weight": 0},
+                    ]
+                },
+            }
+        ]
+
+
+def test_target_groups_are_ip_with_fast_readiness_checks(https: Recording) -> None:
+    for color in ("blue", "green"):
+        tg = https.named(f"web-{color}").inputs
+        assert (tg["targetType"], tg["port"], tg["protocol"], tg["vpcId"]) == (
+            "ip",
+            8080,
+            "HTTP",
+            "vpc-1",
+        )
+        assert tg["deregistrationDelay"] == 15
+        assert tg["healthCheck"] == {
+            "enabled": True,
+            "path": "/readyz",
+            "port": "traffic-port",
+            "protocol": "HTTP",
+            "matcher": "200",
+            "interval": 10,
+            "timeout": 5,
+            "healthyThreshold": 2,
+            "unhealthyThreshold": 2,
+        }
+
+
+def test_load_balancer_is_public_hardened_and_logs_access(https: Recording) -> None:
+    alb = https.one("aws:lb/loadBalancer:LoadBalancer")
+    i = alb.inputs
+    assert (i["loadBalancerType"], i["internal"], i["subnets"]) == (
+        "application",
+        False,
+        ["subnet-a", "subnet-b"],
+    )
+    assert i["dropInvalidHeaderFields"] is True
+    assert i["desyncMitigationMode"] == "defensive"
+    assert i["enableDeletionProtection"] is True
+    bucket = https.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    assert i["accessLogs"] == {"bucket": bucket, "prefix": "alb", "enabled": True}
+    assert https.one("aws:s3/bucketPolicy:BucketPolicy").urn in alb.depends_on
+
+
+def test_deletion_protection_follows_the_setting(build: Callable[..., Recording]) -> None:
+    rec = build_bg(build, deletion_protection=False)
+    assert rec.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is False
+    assert rec.one("aws:s3/bucket:Bucket").inputs["forceDestroy"] is True
+
+
+def test_access_log_bucket_is_private_encrypted_versioned_and_expires_logs(
+    https: Recording,
+) -> None:
+    block = https.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert all(
+        block[k]
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    sse = https.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ).inputs
+    assert sse["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    versioning = https.one("aws:s3/bucketVersioning:BucketVersioning").inputs
+    assert versioning["versioningConfiguration"] == {"status": "Enabled"}
+    lifecycle = https.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    assert lifecycle.inputs["rules"][0]["expiration"] == {"days": 90}
+
+
+def test_access_log_bucket_policy_admits_only_elb_delivery_over_tls(https: Recording) -> None:
+    bucket = https.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    policy = json.loads(https.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    assert policy["Statement"] == [
+        {
+            "Sid": "ElbWritesAccessLogs",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
+            "Resource": f"arn:aws:s3:::{bucket}/alb/AWSLogs/123456789012/*",
+        },
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Action": ["s3:*"],
+            "Principal": {"AWS": "*"},
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    ]
+
+
+def test_ecs_infrastructure_role_is_trusted_by_ecs_with_the_managed_policy(
+    https: Recording,
+) -> None:
+    role = https.one("aws:iam/role:Role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Sid": "AssumedByEcs",
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    attachment = https.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs
+    assert attachment["policyArn"] == INFRASTRUCTURE_POLICY_ARN
+    assert attachment["role"] == role.outputs["name"]
+
+
+def test_waf_has_managed_rule_groups_and_a_rate_limit(https: Recording) -> None:
+    acl = https.one("aws:wafv2/webAcl:WebAcl").inputs
+    assert acl["scope"] == "REGIONAL"
+    assert acl["defaultAction"] == {"allow": {}}
+    names = [(r["name"], r["priority"]) for r in acl["rules"]]
+    assert names == [
+        ("AWSManagedRulesCommonRuleSet", 1),
+        ("AWSManagedRulesKnownBadInputsRuleSet", 2),
+        ("AWSManagedRulesAmazonIpReputationList", 3),
+        ("rate-limit-per-ip", 4),
+    ]
+    assert acl["rules"][3]["statement"]["rateBasedStatement"] == {
+        "limit": 2000,
+        "aggregateKeyType": "IP",
+    }
+    association = https.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
+    assert (
+        association["resourceArn"] == https.one("aws:lb/loadBalancer:LoadBalancer").outputs["arn"]
+    )
+
+
+def test_waf_is_left_out_when_off(build: Callable[..., Recording]) -> None:
+    rec = build_bg(build, waf=False)
+    assert not rec.of_type("aws:wafv2/webAcl:WebAcl")
+    assert not rec.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+
+
+def test_test_listener_refuses_the_whole_internet() -> None:
+    with pytest.raises(ValueError, match="must not include the internet"):
+        args(test_listener_cidrs=("0.0.0.0/0",))
+
+
+def test_traffic_shifting_service_gets_green_as_alternate_with_both_rules(
+    build: Callable[..., Recording],
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        import pulumi
+
+        bg = BlueGreen("web", args())
+        entry = bg.service_load_balancers("web")[0]
+        advanced = entry["advanced_configuration"]
+        pulumi.export(
+            "entry",
+            pulumi.Output.all(
+                entry["target_group_arn"],
+                advanced["alternate_target_group_arn"],
+                advanced["production_listener_rule"],
+                advanced["test_listener_rule"],
+                advanced["role_arn"],
+            ),
+        )
+        seen["keys"] = sorted(entry)
+
+    rec = build(program)
+    blue, green, prod, test, role = rec.outputs["entry"]
+    assert seen["keys"] == [
+        "advanced_configuration",
+        "container_name",
+        "container_port",
+        "target_group_arn",
+    ]
+    assert blue == rec.named("web-blue").outputs["arn"]
+    assert green == rec.named("web-green").outputs["arn"]
+    assert prod == rec.named("web-production-rule").outputs["arn"]
+    assert test == rec.named("web-test-rule").outputs["arn"]
+    assert role == rec.one("aws:iam/role:Role").outputs["arn"]
+
+
+def test_rolling_service_gets_one_target_group_and_no_advanced_configuration(
+    build: Callable[..., Recording],
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        bg = BlueGreen("web", args(strategy=DeploymentStrategy("rolling")))
+        seen["entries"] = bg.service_load_balancers("web")
+
+    build(program)
+    (entry,) = seen["entries"]
+    assert sorted(entry) == ["container_name", "container_port", "target_group_arn"]
