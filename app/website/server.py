@@ -38,9 +38,12 @@ class State:
     pages: Pages
     database_up: bool = False
     draining: bool = False
+    database_checked: bool = False
 
     def record_database(self, up: bool, reason: str = "") -> None:
-        if up != self.database_up:
+        # Log the first result and every change, not every check.
+        if up != self.database_up or not self.database_checked:
+            self.database_checked = True
             if up:
                 log.info("database is reachable")
             else:
@@ -142,7 +145,8 @@ async def readyz(request: web.Request) -> web.Response:
         await state.database.ping()
     except (DatabaseUnavailable, psycopg.Error) as exc:
         state.record_database(False, str(exc))
-        return text(503, f"not ready: database unavailable ({exc})", **NO_STORE)
+        # The reason (host, user, libpq's message) goes to the log, not to the internet.
+        return text(503, "not ready: database unavailable", **NO_STORE)
     state.record_database(True)
     return text(200, "ready", **NO_STORE)
 
@@ -162,7 +166,7 @@ async def guestbook(request: web.Request) -> web.Response:
         entries = await state.database.recent_entries(GUESTBOOK_PAGE_SIZE)
     except DatabaseUnavailable as exc:
         state.record_database(False, str(exc))
-        return text(503, f"503 Service Unavailable: the guest book is unavailable ({exc})")
+        return text(503, "503 Service Unavailable: the guest book is unavailable, try again")
     if _wants_json(request):
         return web.json_response({"entries": [e.as_json() for e in entries]})
     return web.Response(
@@ -198,7 +202,7 @@ async def sign_guestbook(request: web.Request) -> web.Response:
         entry = await state.database.add_entry(submission.name, submission.message)
     except DatabaseUnavailable as exc:
         state.record_database(False, str(exc))
-        return text(503, f"503 Service Unavailable: nothing was saved ({exc})")
+        return text(503, "503 Service Unavailable: nothing was saved, try again")
     if request.content_type == forms.JSON_TYPE:
         return web.json_response(
             entry.as_json(), status=201, headers={"Location": "/guestbook"}, dumps=json.dumps
