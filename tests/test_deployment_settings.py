@@ -1,0 +1,238 @@
+"""Deployment strategies: each produces ECS's configuration, and every invalid combination is
+rejected with a message naming the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.bluegreen import DeploymentStrategy, deployment_configuration
+from settings import SettingsError, load_settings
+
+
+def test_rolling_has_only_the_strategy() -> None:
+    assert deployment_configuration(DeploymentStrategy("rolling")) == {"strategy": "ROLLING"}
+
+
+def test_blue_green_shifts_all_at_once_then_bakes() -> None:
+    config = deployment_configuration(DeploymentStrategy("blue-green", bake_time_minutes=2))
+    assert config == {"strategy": "BLUE_GREEN", "bake_time_in_minutes": "2"}
+
+
+def test_canary_shifts_its_percent_then_the_rest_after_its_bake() -> None:
+    strategy = DeploymentStrategy("canary", canary_percent=12.5, canary_bake_time_minutes=7)
+    assert deployment_configuration(strategy) == {
+        "strategy": "CANARY",
+        "bake_time_in_minutes": "5",
+        "canary_configuration": {"canary_percent": 12.5, "canary_bake_time_in_minutes": "7"},
+    }
+
+
+def test_canary_without_its_fields_takes_ten_percent_and_five_minutes() -> None:
+    config = deployment_configuration(DeploymentStrategy("canary"))
+    assert config["canary_configuration"] == {
+        "canary_percent": 10.0,
+        "canary_bake_time_in_minutes": "5",
+    }
+
+
+def test_linear_shifts_in_steps_with_a_bake_between() -> None:
+    strategy = DeploymentStrategy(
+        "linear", linear_step_percent=20, linear_step_bake_time_minutes=1, bake_time_minutes=3
+    )
+    assert deployment_configuration(strategy) == {
+        "strategy": "LINEAR",
+        "bake_time_in_minutes": "3",
+        "linear_configuration": {"step_percent": 20, "step_bake_time_in_minutes": "1"},
+    }
+
+
+def test_approval_gate_pauses_after_test_traffic_and_rolls_back_on_timeout() -> None:
+    config = deployment_configuration(
+        DeploymentStrategy("blue-green", approval_gate=True, approval_timeout_minutes=30)
+    )
+    assert config["lifecycle_hooks"] == [
+        {
+            "target_type": "PAUSE",
+            "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"],
+            "timeout_configuration": {"timeout_in_minutes": "30", "action": "ROLLBACK"},
+        }
+    ]
+
+
+def test_no_lifecycle_hook_without_the_approval_gate() -> None:
+    assert "lifecycle_hooks" not in deployment_configuration(DeploymentStrategy("canary"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "blue-green", "canary_percent": 10}, "canary_percent applies only to kind"),
+        ({"kind": "canary", "linear_step_percent": 10}, "linear_step_percent applies only"),
+        ({"kind": "canary", "canary_percent": 0.05}, "canary_percent is 0.05, allowed: 0.1"),
+        ({"kind": "linear", "linear_step_percent": 2}, "linear_step_percent is 2, allowed: 3"),
+        ({"kind": "blue-green", "bake_time_minutes": 1441}, "bake_time_minutes is 1441"),
+        ({"kind": "rolling", "approval_gate": True}, "approval_gate needs a traffic-shifting"),
+        ({"kind": "sideways"}, "kind 'sideways' is not one of"),
+    ],
+)
+def test_component_rejects_invalid_strategies(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DeploymentStrategy(**fields)
+
+
+# --- the stack settings -------------------------------------------------------------------
+
+
+def raw(deployment: dict[str, Any] | None = None, **areas: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "tags": {"owner": "web", "costCentre": "cc-1"},
+        "dns": {"domain": "www.example.com"},
+        "deployment": deployment or {},
+    }
+    base.update(areas)
+    return base
+
+
+def issues_of(config: dict[str, Any]) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("test", config)
+    return [str(issue) for issue in caught.value.issues]
+
+
+def test_defaults_are_valid() -> None:
+    cfg = load_settings("test", raw())
+    assert (cfg.deployment.strategy, cfg.deployment.approval_gate) == ("blue-green", False)
+
+
+@pytest.mark.parametrize(
+    ("deployment", "expected"),
+    [
+        (
+            {"strategy": "blue-green", "canaryPercent": 10},
+            "ecs-platform:deployment.canaryPercent = 10.0: applies only to strategy 'canary', "
+            "not 'blue-green'",
+        ),
+        (
+            {"strategy": "canary", "linearStepBakeTimeMinutes": 2},
+            "ecs-platform:deployment.linearStepBakeTimeMinutes = 2: applies only to strategy "
+            "'linear', not 'canary'",
+        ),
+        (
+            {"strategy": "rolling", "canaryBakeTimeMinutes": 3},
+            "ecs-platform:deployment.canaryBakeTimeMinutes = 3: applies only to strategy "
+            "'canary', not 'rolling'",
+        ),
+        (
+            {"strategy": "canary", "canaryPercent": 0},
+            "ecs-platform:deployment.canaryPercent = 0: must be between 0.1 and 100",
+        ),
+        (
+            {"strategy": "canary", "canaryPercent": 10.05},
+            "ecs-platform:deployment.canaryPercent = 10.05: must be a multiple of 0.1 (AWS's step)",
+        ),
+        (
+            {"strategy": "linear", "linearStepPercent": 2.5},
+            "ecs-platform:deployment.linearStepPercent = 2.5: must be between 3 and 100",
+        ),
+        (
+            {"strategy": "linear", "linearStepBakeTimeMinutes": 1500},
+            "ecs-platform:deployment.linearStepBakeTimeMinutes = 1500: must be between 0 and 1440",
+        ),
+        (
+            {"bakeTimeMinutes": -1},
+            "ecs-platform:deployment.bakeTimeMinutes = -1: must be between 0 and 1440",
+        ),
+        (
+            {"strategy": "rolling", "approvalGate": True},
+            "ecs-platform:deployment.approvalGate = true: needs a traffic-shifting strategy "
+            "(blue-green, canary or linear)",
+        ),
+        (
+            {"approvalTimeoutMinutes": 0},
+            "ecs-platform:deployment.approvalTimeoutMinutes = 0: must be between 1 and 20160",
+        ),
+        (
+            {"strategy": "all-at-once"},
+            'ecs-platform:deployment.strategy = "all-at-once": must be one of "rolling", '
+            '"blue-green", "canary", "linear"',
+        ),
+        (
+            {"healthCheckIntervalSeconds": 5, "healthCheckTimeoutSeconds": 5},
+            "ecs-platform:deployment.healthCheckTimeoutSeconds = 5: must be less than "
+            "healthCheckIntervalSeconds (5)",
+        ),
+        (
+            {"testListenerPort": 8080},
+            "ecs-platform:deployment.testListenerPort = 8080: must differ from "
+            "service.containerPort",
+        ),
+        (
+            {"testListenerCidrs": ["0.0.0.0/0"]},
+            'ecs-platform:deployment.testListenerCidrs = ["0.0.0.0/0"]: must not include the '
+            "whole internet: the test listener serves unreleased versions",
+        ),
+    ],
+)
+def test_invalid_deployment_settings_are_rejected(
+    deployment: dict[str, Any], expected: str
+) -> None:
+    assert issues_of(raw(deployment)) == [expected]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    found = issues_of(raw({"strategy": "blue-green", "canaryPercent": 10, "linearStepPercent": 50}))
+    assert [line.split(" = ")[0] for line in found] == [
+        "ecs-platform:deployment.canaryPercent",
+        "ecs-platform:deployment.linearStepPercent",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("service", "expected"),
+    [
+        (
+            {"cpu": 256, "memory": 4096},
+            "ecs-platform:service.memory = 4096: must be a Fargate memory size for cpu 256: "
+            "512-2048 MiB in the steps 512, 1024, 2048, ...",
+        ),
+        (
+            {"cpu": 300},
+            "ecs-platform:service.cpu = 300: must be a Fargate CPU size: 256, 512, 1024, 2048, "
+            "4096, 8192, 16384",
+        ),
+        (
+            {"capacity": "ec2", "ec2InstanceType": "t3.small"},
+            'ecs-platform:service.ec2InstanceType = "t3.small": must be a Graviton type (t4g, '
+            "m7g, ...) for architecture arm64",
+        ),
+        (
+            {"capacity": "ec2", "architecture": "x86_64", "ec2InstanceType": "t4g.small"},
+            'ecs-platform:service.ec2InstanceType = "t4g.small": must be an x86_64 type (t3, '
+            "m7i, ...) for architecture x86_64, or set architecture arm64",
+        ),
+        (
+            {"capacity": "ec2", "fargateSpotPercent": 50},
+            "ecs-platform:service.fargateSpotPercent = 50: applies only to capacity fargate; "
+            "must be 0 with capacity ec2",
+        ),
+        (
+            {"minCount": 2, "desiredCount": 2, "maxCount": 1},
+            "ecs-platform:service.minCount = 2: must not exceed maxCount (1)",
+        ),
+        (
+            {"minCount": 2, "desiredCount": 1, "maxCount": 3},
+            "ecs-platform:service.desiredCount = 1: must lie between minCount (2) and maxCount (3)",
+        ),
+    ],
+)
+def test_invalid_service_settings_are_rejected(service: dict[str, Any], expected: str) -> None:
+    assert expected in issues_of(raw(service=service))
+
+
+def test_ec2_capacity_with_a_matching_instance_type_is_valid() -> None:
+    cfg = load_settings(
+        "test", raw(service={"capacity": "ec2", "ec2InstanceType": "m7g.large", "memory": 512})
+    )
+    assert cfg.service.capacity == "ec2"
