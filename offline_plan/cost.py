@@ -38,10 +38,10 @@ AS_BUILT = Layout()
 NAIVE = Layout(False, False, False, False)
 # The choices, in the order the savings are shown: each step applies one more of them.
 CHOICES: tuple[tuple[str, str], ...] = (
-    ("nat_as_built", "NAT strategy (instead of a NAT Gateway per AZ)"),
+    ("gateway_endpoint_as_built", "S3 gateway endpoint instead of S3/ECR traffic through NAT"),
+    ("nat_as_built", "NAT strategy as built instead of a NAT Gateway per AZ"),
     ("arm_as_built", "ARM64 (Graviton) tasks instead of x86"),
     ("spot_as_built", "Fargate Spot share instead of on-demand"),
-    ("gateway_endpoint_as_built", "S3 gateway endpoint instead of S3/ECR traffic through NAT"),
 )
 
 
@@ -71,6 +71,26 @@ class Estimate:
     """Every line of one layout's estimate, with totals."""
 
     lines: list[CostLine] = field(default_factory=list)
+
+    def grouped(self) -> list[CostLine]:
+        """Priced lines with identical component, item and unit price merged (13 alarms are
+        one line of quantity 13), in first-seen order."""
+        merged: dict[tuple, CostLine] = {}
+        counts: dict[tuple, int] = {}
+        for x in self.lines:
+            if x.kind not in ("fixed", "usage", "unpriced"):
+                continue
+            key = (x.component, x.item, x.kind, x.unit, x.unit_price)
+            counts[key] = counts.get(key, 0) + 1
+            if key in merged:
+                old = merged[key]
+                merged[key] = replace(old, quantity=old.quantity + x.quantity, resource="")
+            else:
+                merged[key] = x
+        return [
+            replace(x, item=f"{x.item} (x{counts[k]})") if counts[k] > 1 else x
+            for k, x in merged.items()
+        ]
 
     def total(self, kind: Kind | None = None) -> float:
         return round(sum(x.monthly for x in self.lines if kind is None or x.kind == kind), 2)
@@ -148,7 +168,7 @@ class _Pricer:
         if count:
             self.add(
                 r,
-                f"public IPv4 x{count:g} ({why})",
+                "public IPv4" + (f" x{count:g}" if count != 1 else "") + f" ({why})",
                 "fixed",
                 count * self.hours,
                 "address-hours",
@@ -162,7 +182,7 @@ class _Pricer:
             key = "ebs_gp2_gb_month" if kind == "gp2" else "ebs_gp3_gb_month"
             self.add(
                 r,
-                f"EBS {kind} {size:g} GB x{count:g}",
+                f"EBS {kind} {size:g} GB" + (f" x{count:g}" if count != 1 else ""),
                 "fixed",
                 size * count,
                 "GB-months",
@@ -174,7 +194,7 @@ class _Pricer:
         if price is None:
             self.add(
                 r,
-                f"EC2 {instance_type} x{count:g}",
+                f"EC2 {instance_type}" + (f" x{count:g}" if count != 1 else ""),
                 "unpriced",
                 count * self.hours,
                 "hours",
@@ -182,7 +202,9 @@ class _Pricer:
                 note=f"no price for {instance_type} in prices.yaml (ec2_hour)",
             )
         else:
-            self.hourly(r, f"EC2 {instance_type} x{count:g}", price, count)
+            self.hourly(
+                r, f"EC2 {instance_type}" + (f" x{count:g}" if count != 1 else ""), price, count
+            )
 
     def is_nat(self, r: RecordedResource) -> bool:
         if r.type == inv.NAT_GATEWAY:
@@ -520,7 +542,7 @@ class _Pricer:
             for g in logs:
                 self.add(
                     g,
-                    "log ingestion (usage.yaml, shared by log groups)",
+                    "log ingestion (usage.yaml, shared)",
                     "usage",
                     usage["log_ingest_gb"] * share,
                     "GB",
@@ -528,7 +550,7 @@ class _Pricer:
                 )
                 self.add(
                     g,
-                    "log storage (usage.yaml, shared by log groups)",
+                    "log storage (usage.yaml, shared)",
                     "usage",
                     usage["log_stored_gb"] * share,
                     "GB-months",
