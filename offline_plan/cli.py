@@ -56,6 +56,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--usage", metavar="FILE", type=Path, help="usage assumptions (default usage.yaml)"
     )
+    parser.add_argument(
+        "--project-dir",
+        metavar="DIR",
+        type=Path,
+        default=ROOT,
+        help="directory of the program and its stack files (default: this repository)",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,7 +73,9 @@ def fail(code: int, message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    known = stack_names(ROOT)
+    if not (args.project_dir / "__main__.py").is_file():
+        return fail(2, f"{args.project_dir} holds no Pulumi program (__main__.py)")
+    known = stack_names(args.project_dir)
     stacks = args.stack or known
     for stack in stacks:
         if not re.match(r"^[A-Za-z0-9_.-]+$", stack):
@@ -97,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         prices = load_prices()
         plans = []
         for stack in stacks:
-            plan = build_plan(stack, usage_file=args.usage, prices=prices)
+            plan = build_plan(
+                stack, usage_file=args.usage, prices=prices, project_dir=args.project_dir
+            )
             if not args.no_diagram:
                 plan.diagrams = render_diagram(stack, plan.view, args.diagram_dir)
             plans.append(plan)

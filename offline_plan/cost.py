@@ -487,8 +487,8 @@ class _Pricer:
         s3_through_nat = not (has_gateway_endpoint and self.layout.gateway_endpoint_as_built)
         gb = usage["nat_internet_gb"] + (usage["s3_gb"] if s3_through_nat else 0.0)
         what = "NAT data (usage.yaml" + (", S3/ECR included)" if s3_through_nat else ")")
-        if not self.layout.nat_as_built:
-            zones = max(1, len(view.availability_zones()))
+        if not self.layout.nat_as_built and view.availability_zones():
+            zones = len(view.availability_zones())
             anchor = (gateways or nat_groups or view.of_type(inv.SUBNET) or [None])[0]
             component = view.group_of(anchor) if anchor else inv.STACK_GROUP
             for z in range(zones):

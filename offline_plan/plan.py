@@ -82,7 +82,9 @@ def stack_settings(stack: str, project_dir: Path = ROOT) -> Any:
     return load_settings(stack, raw, region=config.get("aws:region", ""))
 
 
-def policy_findings(stack: str, recording: Recording) -> tuple[list[FindingRow] | None, str]:
+def policy_findings(
+    stack: str, recording: Recording, project_dir: Path = ROOT
+) -> tuple[list[FindingRow] | None, str]:
     """The policy pack's findings over the recorded resources (None when there is no pack)."""
     try:
         from policy.check import to_resource
@@ -90,7 +92,7 @@ def policy_findings(stack: str, recording: Recording) -> tuple[list[FindingRow] 
         from policy.rules import evaluate
     except ImportError as error:
         return None, f"policy pack not available ({error})"
-    ctx = context_from_stack_file(stack, ROOT)
+    ctx = context_from_stack_file(stack, project_dir)
     findings = evaluate([to_resource(r) for r in recording.resources], ctx)
     rows = [
         FindingRow(
@@ -157,6 +159,6 @@ def build_plan(
         naive=estimate(view, prices, usage, NAIVE),
         savings=savings(view, prices, usage),
     )
-    plan.findings, plan.findings_note = policy_findings(stack, recording)
+    plan.findings, plan.findings_note = policy_findings(stack, recording, project_dir)
     plan.rollout, plan.rollout_note = rollout_times(settings)
     return plan
