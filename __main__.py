@@ -103,7 +103,7 @@ service_name = f"{cfg.name_prefix}-web"
 
 deploy = cfg.deployment
 bluegreen = BlueGreen(
-    "web",
+    "lb",
     BlueGreenArgs(
         vpc_id=network.vpc_id,
         vpc_cidr=cfg.network.cidr,

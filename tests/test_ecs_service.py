@@ -1,0 +1,557 @@
+"""The EcsService component's contract: cluster, task definition, roles, security group rules,
+service, autoscaling, capacity and DNS records; and the service as the stack files render it."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.ecs_service import (
+    ECS_AMI_PARAMETER,
+    EcsService,
+    EcsServiceArgs,
+    capacity_provider_strategy,
+)
+from offline_plan.mocks import Recording
+
+SVC = "ecs-platform:ecs:EcsService"
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/k-1"
+REPO = "arn:aws:ecr:us-east-1:123456789012:repository/web"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64
+WORKSPACE = "arn:aws:aps:us-east-1:123456789012:workspace/ws-1"
+ALARMS = ["obs-5xx-rate", "obs-p99-latency", "obs-unhealthy-blue", "obs-unhealthy-green"]
+LOAD_BALANCERS = [
+    {
+        "container_name": "web",
+        "container_port": 8080,
+        "target_group_arn": "arn:tg/blue",
+        "advanced_configuration": {
+            "alternate_target_group_arn": "arn:tg/green",
+            "production_listener_rule": "arn:rule/prod",
+            "test_listener_rule": "arn:rule/test",
+            "role_arn": "arn:role/infra",
+        },
+    }
+]
+
+
+def args(**overrides: Any) -> EcsServiceArgs:
+    base: dict[str, Any] = {
+        "vpc_id": "vpc-1",
+        "private_subnet_ids": ["subnet-p1", "subnet-p2"],
+        "cluster_name": "ecs-platform-test",
+        "service_name": "ecs-platform-test-web",
+        "image": IMAGE,
+        "repository_arn": REPO,
+        "kms_key_arn": KEY,
+        "database_secret_arn": SECRET,
+        "database_address": "db.example.internal",
+        "database_security_group_id": "sg-db",
+        "database_name": "app",
+        "load_balancer_security_group_id": "sg-alb",
+        "load_balancers": LOAD_BALANCERS,
+        "deployment_configuration": {"strategy": "BLUE_GREEN", "bake_time_in_minutes": "2"},
+        "load_balancer_arn_suffix": "app/web/1",
+        "target_group_arn_suffixes": ["targetgroup/blue/1", "targetgroup/green/2"],
+        "rollback_alarm_names": ALARMS,
+        "app_version": "1.2.3",
+        "app_color": "green",
+        "stack_name": "test",
+    }
+    base.update(overrides)
+    return EcsServiceArgs(**base)
+
+
+def build_service(build: Callable[..., Recording], **overrides: Any) -> Recording:
+    return build(lambda: EcsService("web", args(**overrides)))
+
+
+@pytest.fixture
+def fargate(build: Callable[..., Recording]) -> Recording:
+    return build_service(build)
+
+
+def containers(rec: Recording) -> list[dict[str, Any]]:
+    task = rec.one("aws:ecs/taskDefinition:TaskDefinition")
+    return json.loads(task.inputs["containerDefinitions"])
+
+
+def policy_statements(rec: Recording, name: str) -> list[dict[str, Any]]:
+    return json.loads(rec.named(name).inputs["policy"])["Statement"]
+
+
+def test_fargate_service_declares_exactly_these_resources(fargate: Recording) -> None:
+    assert fargate.counts() == {
+        SVC: 1,
+        "aws:cloudwatch/logGroup:LogGroup": 1,
+        "aws:ecs/cluster:Cluster": 1,
+        "aws:ec2/securityGroup:SecurityGroup": 1,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
+        "aws:iam/role:Role": 2,
+        "aws:iam/rolePolicy:RolePolicy": 1,
+        "aws:ecs/taskDefinition:TaskDefinition": 1,
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
+        "aws:ecs/service:Service": 1,
+        "aws:appautoscaling/target:Target": 1,
+        "aws:appautoscaling/policy:Policy": 2,
+    }
+
+
+def test_every_child_is_parented_to_the_component_and_named_uniquely(fargate: Recording) -> None:
+    children = [r for r in fargate.resources if r.type != SVC]
+    assert {r.parent_type for r in children} == {SVC}
+    assert len({r.urn for r in fargate.resources}) == len(fargate.resources)
+
+
+def test_cluster_has_container_insights_and_its_fixed_name(fargate: Recording) -> None:
+    cluster = fargate.one("aws:ecs/cluster:Cluster").inputs
+    assert cluster["name"] == "ecs-platform-test"
+    assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    assert "configuration" not in cluster
+
+
+def test_task_definition_is_fargate_arm64_with_the_given_size(fargate: Recording) -> None:
+    task = fargate.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    assert task["networkMode"] == "awsvpc"
+    assert (task["cpu"], task["memory"]) == ("256", "512")
+    assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "ARM64"}
+    assert task["volumes"] == [{"name": "scratch"}]
+    assert task["skipDestroy"] is True
+    roles = {r.name: r.outputs["arn"] for r in fargate.of_type("aws:iam/role:Role")}
+    assert task["executionRoleArn"] == roles["web-execution-role"]
+    assert task["taskRoleArn"] == roles["web-task-role"]
+    assert task["executionRoleArn"] != task["taskRoleArn"]
+
+
+def test_website_container_is_locked_down(fargate: Recording) -> None:
+    (web,) = containers(fargate)
+    assert web["image"] == IMAGE
+    assert web["user"] == "10001:10001"
+    assert web["readonlyRootFilesystem"] is True
+    assert web["privileged"] is False
+    assert web["linuxParameters"]["capabilities"] == {"drop": ["ALL"]}
+    assert web["mountPoints"] == [
+        {"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False}
+    ]
+    assert web["portMappings"] == [{"containerPort": 8080, "protocol": "tcp", "name": "http"}]
+    assert web["healthCheck"]["command"] == ["CMD", "python", "-m", "website.healthcheck"]
+
+
+def test_database_credentials_come_only_from_the_secret(fargate: Recording) -> None:
+    (web,) = containers(fargate)
+    assert web["secrets"] == [
+        {"name": "DB_USER", "valueFrom": f"{SECRET}:username::"},
+        {"name": "DB_PASSWORD", "valueFrom": f"{SECRET}:password::"},
+    ]
+    assert {e["name"]: e["value"] for e in web["environment"]} == {
+        "PORT": "8080",
+        "APP_VERSION": "1.2.3",
+        "APP_COLOR": "green",
+        "STACK_NAME": "test",
+        "DB_HOST": "db.example.internal",
+        "DB_PORT": "5432",
+        "DB_NAME": "app",
+        "DB_SSLMODE": "require",
+    }
+
+
+def test_logs_go_to_an_encrypted_log_group_with_retention(fargate: Recording) -> None:
+    group = fargate.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert (group["name"], group["retentionInDays"], group["kmsKeyId"]) == (
+        "/ecs/ecs-platform-test-web",
+        30,
+        KEY,
+    )
+    (web,) = containers(fargate)
+    assert web["logConfiguration"]["logDriver"] == "awslogs"
+    assert web["logConfiguration"]["options"]["awslogs-group"] == "/ecs/ecs-platform-test-web"
+
+
+def test_execution_role_may_do_exactly_what_starting_a_task_needs(fargate: Recording) -> None:
+    log_arn = fargate.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
+    assert policy_statements(fargate, "web-execution-policy") == [
+        {
+            "Sid": "PullWebsiteImage",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            "Resource": REPO,
+        },
+        {
+            "Sid": "GetRegistryToken",
+            "Effect": "Allow",
+            "Action": ["ecr:GetAuthorizationToken"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "WriteTaskLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_arn}:*",
+        },
+        {
+            "Sid": "ReadDatabaseSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": SECRET,
+        },
+        {
+            "Sid": "DecryptDatabaseSecret",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": KEY,
+            "Condition": {
+                "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}
+            },
+        },
+    ]
+
+
+def test_task_roles_are_assumed_only_by_ecs_tasks_of_this_account(fargate: Recording) -> None:
+    for role in fargate.of_type("aws:iam/role:Role"):
+        assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
+            {
+                "Sid": "AssumedByEcsTasks",
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+            }
+        ]
+
+
+def test_task_role_has_no_permissions_by_default(fargate: Recording) -> None:
+    assert [r.name for r in fargate.of_type("aws:iam/rolePolicy:RolePolicy")] == [
+        "web-execution-policy"
+    ]
+
+
+def sg_rules(rec: Recording, sg_name: str = "web-sg") -> list[tuple[Any, ...]]:
+    sg_id = rec.named(sg_name).outputs["id"]
+    out = []
+    for kind in ("Ingress", "Egress"):
+        for r in rec.of_type(f"aws:vpc/securityGroup{kind}Rule:SecurityGroup{kind}Rule"):
+            i = r.inputs
+            if i["securityGroupId"] != sg_id:
+                continue
+            peer = i.get("cidrIpv4") or i.get("referencedSecurityGroupId")
+            out.append((kind, i["ipProtocol"], i["fromPort"], i["toPort"], peer, i["description"]))
+    return sorted(out)
+
+
+def test_tasks_admit_only_the_load_balancer_and_reach_only_database_and_https(
+    fargate: Recording,
+) -> None:
+    assert sg_rules(fargate) == [
+        ("Egress", "tcp", 443, 443, "0.0.0.0/0", "HTTPS to AWS APIs"),
+        ("Egress", "tcp", 5432, 5432, "sg-db", "PostgreSQL to the database"),
+        ("Ingress", "tcp", 8080, 8080, "sg-alb", "HTTP from the load balancer"),
+    ]
+
+
+def test_service_runs_in_private_subnets_without_public_ip(fargate: Recording) -> None:
+    service = fargate.one("aws:ecs/service:Service").inputs
+    assert service["networkConfiguration"] == {
+        "subnets": ["subnet-p1", "subnet-p2"],
+        "securityGroups": [fargate.named("web-sg").outputs["id"]],
+        "assignPublicIp": False,
+    }
+    assert service["platformVersion"] == "LATEST"
+
+
+def test_service_deploys_with_the_given_configuration_and_rolls_back_on_alarms(
+    fargate: Recording,
+) -> None:
+    service = fargate.one("aws:ecs/service:Service")
+    i = service.inputs
+    assert i["name"] == "ecs-platform-test-web"
+    assert i["deploymentController"] == {"type": "ECS"}
+    assert i["deploymentConfiguration"] == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "2"}
+    assert i["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert i["alarms"] == {"alarmNames": ALARMS, "enable": True, "rollback": True}
+    assert i["loadBalancers"] == [
+        {
+            "containerName": "web",
+            "containerPort": 8080,
+            "targetGroupArn": "arn:tg/blue",
+            "advancedConfiguration": {
+                "alternateTargetGroupArn": "arn:tg/green",
+                "productionListenerRule": "arn:rule/prod",
+                "testListenerRule": "arn:rule/test",
+                "roleArn": "arn:role/infra",
+            },
+        }
+    ]
+    assert i["desiredCount"] == 1
+    assert service.ignore_changes == ("desiredCount",)
+
+
+def test_autoscaling_tracks_cpu_and_requests_per_task_between_min_and_max(
+    build: Callable[..., Recording],
+) -> None:
+    rec = build_service(build, min_count=2, desired_count=3, max_count=6, cpu_target_percent=55)
+    target = rec.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (2, 6)
+    assert target["resourceId"] == "service/ecs-platform-test/ecs-platform-test-web"
+    assert target["scalableDimension"] == "ecs:service:DesiredCount"
+    cpu = rec.named("web-cpu-scaling").inputs["targetTrackingScalingPolicyConfiguration"]
+    assert cpu["targetValue"] == 55
+    assert cpu["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "ECSServiceAverageCPUUtilization"
+    }
+    requests = rec.named("web-requests-scaling").inputs["targetTrackingScalingPolicyConfiguration"]
+    assert requests["targetValue"] == 1000
+    metrics = requests["customizedMetricSpecification"]["metrics"]
+    assert [(m["id"], m["returnData"]) for m in metrics] == [
+        ("blue", False),
+        ("green", False),
+        ("tasks", False),
+        ("per_task", True),
+    ]
+    assert metrics[1]["metricStat"]["metric"]["dimensions"] == [
+        {"name": "LoadBalancer", "value": "app/web/1"},
+        {"name": "TargetGroup", "value": "targetgroup/green/2"},
+    ]
+    assert metrics[3]["expression"] == "(FILL(blue, 0) + FILL(green, 0)) / FILL(tasks, 1)"
+
+
+def test_fargate_spot_share_splits_by_weight_with_one_task_on_demand() -> None:
+    assert capacity_provider_strategy("fargate", 70) == [
+        {"capacity_provider": "FARGATE", "weight": 30, "base": 1},
+        {"capacity_provider": "FARGATE_SPOT", "weight": 70, "base": 0},
+    ]
+    assert capacity_provider_strategy("fargate", 100) == [
+        {"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}
+    ]
+
+
+def test_service_uses_the_spot_strategy(build: Callable[..., Recording]) -> None:
+    rec = build_service(build, fargate_spot_percent=50)
+    strategy = rec.one("aws:ecs/service:Service").inputs["capacityProviderStrategies"]
+    assert strategy == [
+        {"capacityProvider": "FARGATE", "weight": 50, "base": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 50, "base": 0},
+    ]
+    providers = rec.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
+    assert providers["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+
+
+@pytest.fixture
+def ec2(build: Callable[..., Recording]) -> Recording:
+    return build_service(build, capacity="ec2", ec2_instance_type="t4g.small", max_count=4)
+
+
+def test_ec2_capacity_adds_an_auto_scaling_group_behind_a_capacity_provider(
+    ec2: Recording,
+) -> None:
+    counts = ec2.counts()
+    assert counts["aws:ec2/launchTemplate:LaunchTemplate"] == 1
+    assert counts["aws:autoscaling/group:Group"] == 1
+    assert counts["aws:ecs/capacityProvider:CapacityProvider"] == 1
+    assert counts["aws:iam/instanceProfile:InstanceProfile"] == 1
+    assert counts["aws:iam/role:Role"] == 3
+    assert counts["aws:ec2/securityGroup:SecurityGroup"] == 2
+    provider = ec2.one("aws:ecs/capacityProvider:CapacityProvider")
+    group = ec2.one("aws:autoscaling/group:Group")
+    asg = provider.inputs["autoScalingGroupProvider"]
+    assert asg["autoScalingGroupArn"] == group.outputs["arn"]
+    assert asg["managedScaling"] == {
+        "status": "ENABLED",
+        "targetCapacity": 100,
+        "minimumScalingStepSize": 1,
+        "maximumScalingStepSize": 2,
+        "instanceWarmupPeriod": 60,
+    }
+    assert asg["managedDraining"] == "ENABLED"
+    service = ec2.one("aws:ecs/service:Service").inputs
+    assert service["capacityProviderStrategies"] == [
+        {"capacityProvider": "ecs-platform-test-ec2", "weight": 1, "base": 0}
+    ]
+    assert "platformVersion" not in service
+    task = ec2.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert task["requiresCompatibilities"] == ["EC2"]
+
+
+def test_ec2_instances_boot_the_ecs_arm_ami_with_imdsv2_and_encrypted_volumes(
+    ec2: Recording,
+) -> None:
+    template = ec2.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
+    assert template["instanceType"] == "t4g.small"
+    assert template["metadataOptions"] == {
+        "httpTokens": "required",
+        "httpEndpoint": "enabled",
+        "httpPutResponseHopLimit": 1,
+    }
+    assert template["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    user_data = base64.b64decode(template["userData"]).decode()
+    assert "ECS_CLUSTER=ecs-platform-test\n" in user_data
+    assert "ECS_AWSVPC_BLOCK_IMDS=true" in user_data
+    assert ECS_AMI_PARAMETER["arm64"].endswith("/arm64/recommended/image_id")
+    group = ec2.one("aws:autoscaling/group:Group").inputs
+    assert (group["minSize"], group["maxSize"]) == (0, 4)
+    assert group["vpcZoneIdentifiers"] == ["subnet-p1", "subnet-p2"]
+    assert group["launchTemplate"]["id"] == ec2.one("aws:ec2/launchTemplate:LaunchTemplate").id
+
+
+def test_ec2_instances_admit_nothing_and_reach_only_https(ec2: Recording) -> None:
+    assert sg_rules(ec2, "web-instances-sg") == [
+        ("Egress", "tcp", 443, 443, "0.0.0.0/0", "HTTPS to ECS, ECR and SSM"),
+    ]
+
+
+def test_ecs_exec_logs_and_encrypts_sessions(build: Callable[..., Recording]) -> None:
+    rec = build_service(build, ecs_exec=True)
+    exec_group = rec.named("web-exec-logs")
+    cluster = rec.one("aws:ecs/cluster:Cluster").inputs
+    assert cluster["configuration"] == {
+        "executeCommandConfiguration": {
+            "kmsKeyId": KEY,
+            "logging": "OVERRIDE",
+            "logConfiguration": {
+                "cloudWatchLogGroupName": "/ecs/ecs-platform-test-web/exec",
+                "cloudWatchEncryptionEnabled": True,
+            },
+        }
+    }
+    assert rec.one("aws:ecs/service:Service").inputs["enableExecuteCommand"] is True
+    assert policy_statements(rec, "web-task-exec-policy") == [
+        {
+            "Sid": "EcsExecChannels",
+            "Effect": "Allow",
+            "Action": [
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "EcsExecWriteSessionLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Resource": f"{exec_group.outputs['arn']}:*",
+        },
+        {
+            "Sid": "EcsExecFindLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:DescribeLogGroups"],
+            "Resource": "*",
+        },
+        {"Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": KEY},
+    ]
+
+
+def test_collector_sidecar_remote_writes_with_its_own_scoped_permission(
+    build: Callable[..., Recording],
+) -> None:
+    url = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
+    rec = build_service(build, prometheus_remote_write_url=url, prometheus_workspace_arn=WORKSPACE)
+    _web, collector = containers(rec)
+    assert collector["name"] == "collector"
+    assert collector["essential"] is False
+    assert collector["readonlyRootFilesystem"] is True
+    (env,) = collector["environment"]
+    assert env["name"] == "AOT_CONFIG_CONTENT" and url in env["value"]
+    assert policy_statements(rec, "web-task-remote-write-policy") == [
+        {
+            "Sid": "RemoteWriteToWorkspace",
+            "Effect": "Allow",
+            "Action": ["aps:RemoteWrite"],
+            "Resource": WORKSPACE,
+        }
+    ]
+
+
+def test_dns_alias_points_the_site_at_the_load_balancer(build: Callable[..., Recording]) -> None:
+    rec = build_service(
+        build,
+        dns_zone_id="Z123",
+        domain="www.example.com",
+        load_balancer_dns_name="web-1.us-east-1.elb.amazonaws.com",
+        load_balancer_zone_id="Z35SXDOTRQ7X7K",
+    )
+    record = rec.one("aws:route53/record:Record").inputs
+    assert (record["zoneId"], record["name"], record["type"]) == ("Z123", "www.example.com", "A")
+    assert record["aliases"] == [
+        {
+            "name": "web-1.us-east-1.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K",
+            "evaluateTargetHealth": True,
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"cpu": 256, "memory": 4096}, "cpu 256 / memory 4096 is not a Fargate size"),
+        ({"min_count": 3, "desired_count": 2}, r"counts must satisfy 1 <= min_count \(3\)"),
+        ({"capacity": "ec2", "fargate_spot_percent": 20}, "applies only to capacity fargate"),
+        ({"prometheus_remote_write_url": "https://x"}, "go together"),
+        ({"dns_zone_id": "Z1"}, "dns_zone_id needs domain"),
+    ],
+)
+def test_invalid_arguments_are_rejected(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        args(**fields)
+
+
+# --- the stacks as their files render them ---------------------------------------------------
+
+
+def test_stage_runs_blue_green_on_fargate_spot(stage: Recording) -> None:
+    service = stage.one("aws:ecs/service:Service").inputs
+    assert service["name"] == "ecs-platform-stage-web"
+    assert service["deploymentConfiguration"] == {
+        "strategy": "BLUE_GREEN",
+        "bakeTimeInMinutes": "2",
+    }
+    assert service["capacityProviderStrategies"] == [
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}
+    ]
+    assert stage.outputs["url"] == "https://stage.example.com"
+
+
+def test_prod_runs_canary_with_an_approval_gate(prod: Recording) -> None:
+    config = prod.one("aws:ecs/service:Service").inputs["deploymentConfiguration"]
+    assert config == {
+        "strategy": "CANARY",
+        "bakeTimeInMinutes": "5",
+        "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": "5"},
+        "lifecycleHooks": [
+            {
+                "targetType": "PAUSE",
+                "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                "timeoutConfiguration": {"timeoutInMinutes": "60", "action": "ROLLBACK"},
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_service_rolls_back_on_the_observability_alarms(stack: str, request: Any) -> None:
+    rec: Recording = request.getfixturevalue(stack)
+    names = sorted(r.outputs["name"] for r in rec.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    alarms = rec.one("aws:ecs/service:Service").inputs["alarms"]
+    assert alarms["rollback"] is True
+    assert len(alarms["alarmNames"]) == 4
+    assert set(alarms["alarmNames"]) <= set(names)
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_database_admits_the_service_tasks(stack: str, request: Any) -> None:
+    rec: Recording = request.getfixturevalue(stack)
+    service_sg = rec.named("web-sg").outputs["id"]
+    rule = rec.named("db-from-service").inputs
+    assert (rule["referencedSecurityGroupId"], rule["fromPort"]) == (service_sg, 5432)
