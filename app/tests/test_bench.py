@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.tools.bench import parse_wrk
+from app.tools.bench import median, parse_wrk
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:8080/
@@ -37,3 +37,14 @@ def test_wrk_figures_are_read_with_their_units() -> None:
 def test_missing_figures_are_an_error_not_a_zero() -> None:
     with pytest.raises(ValueError, match="Requests/sec"):
         parse_wrk("/", WRK_OUTPUT.replace("Requests/sec:", "Reqs:"))
+
+
+def test_median_takes_each_figure_over_the_runs() -> None:
+    runs = [
+        parse_wrk("/", WRK_OUTPUT.replace("7651.80", rps).replace("1.05s", p99))
+        for rps, p99 in [("100.0", "9.00ms"), ("300.0", "1.00ms"), ("200.0", "5.00ms")]
+    ]
+    result = median(runs)
+    assert (result.rps, result.p99_ms) == (200.0, 5.0)
+    assert result.p99_runs == (9.0, 1.0, 5.0)
+    assert result.requests == 3 * 76518

@@ -193,7 +193,13 @@ def main(argv: list[str] | None = None) -> int:
             wait_ready(port)
             run_wrk(port, "/", 2, args.connections, favoured)  # warm-up
             results = [
-                run_wrk(port, path, args.duration, args.connections, favoured) for path in TARGETS
+                median(
+                    [
+                        run_wrk(port, path, args.duration, args.connections, favoured)
+                        for _ in range(args.runs)
+                    ]
+                )
+                for path in TARGETS
             ]
             rss, peak = memory_mb(site.pid)
         finally:
