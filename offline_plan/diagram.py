@@ -164,6 +164,11 @@ def dot_source(stack: str, view: StackView) -> str:
         lines.append("  { rank=same; " + "; ".join(nodes) + "; }")
     for z in range(len(zones)):
         lines.append(f"  anc{z}public -> anc{z}private -> anc{z}database [style=invis, weight=10];")
+    if len(zones) > 1:
+        # Left to right in AZ order.
+        for tier in ("public", "private", "database"):
+            chain = " -> ".join(f"anc{z}{tier}" for z in range(len(zones)))
+            lines.append(f"  {chain} [style=invis];")
     top = ["users", "operator"]
     lines.append("  { rank=min; " + "; ".join(top) + "; }")
     lines.append("  { rank=same; igw; internet" + ("; alb" if lbs else "") + "; }")
