@@ -219,13 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{'nice ' + str(PRIORITY) if favoured else 'normal priority'})"
     )
     print(
-        f"{'path':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}  {'p99 of each run':<22} errors"
+        f"{'path':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}  {'p99 of each run':<34} errors"
     )
     missed = []
     for r in results:
         print(
             f"{r.path:<10} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.requests:>9}"
-            f"  {'/'.join(f'{v:.2f}' for v in r.p99_runs):<22} {r.errors}"
+            f"  {'/'.join(f'{v:.2f}' for v in r.p99_runs):<34} {r.errors}"
         )
         target = TARGETS[r.path]
         if r.rps < target.get("rps", 0):
