@@ -32,9 +32,21 @@ Assumptions (seconds; the figures AWS does not publish are conservative round nu
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from settings import DeploymentSettings, ObservabilitySettings, ServiceSettings
+import yaml
+
+from settings import (
+    DeploymentSettings,
+    ObservabilitySettings,
+    ServiceSettings,
+    StackSettings,
+    load_settings,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TASK_START_SECONDS = 60
 EC2_TASK_START_SECONDS = 45
@@ -168,19 +180,22 @@ def model(
     return Rollout(deployment.strategy, tuple(phases), rollback, alarm, deployment.approval_gate)
 
 
+def stack_file_settings(stack: str, project_dir: Path = ROOT) -> StackSettings:
+    """The validated settings of a stack file, as the program reads them."""
+    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
+    config = document.get("config") or {}
+    prefix = "ecs-platform:"
+    raw = {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
+    return load_settings(stack, raw, region=str(config.get("aws:region", "us-east-1")))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Prints the modelled figures of each stack file: `python -m components.rollout [stack]`."""
-    import sys
-
-    from offline_plan.render import read_stack_config, stack_names
-    from settings import _decode, load_settings
-
-    stacks = (argv if argv is not None else sys.argv[1:]) or stack_names()
+    stacks = (argv if argv is not None else sys.argv[1:]) or sorted(
+        p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")
+    )
     for stack in stacks:
-        config, _ = read_stack_config(stack)
-        prefix = "ecs-platform:"
-        raw = {k[len(prefix) :]: _decode(v) for k, v in config.items() if k.startswith(prefix)}
-        cfg = load_settings(stack, raw, region=config.get("aws:region", "us-east-1"))
+        cfg = stack_file_settings(stack)
         print(f"{stack}:")
         for line in model(cfg.deployment, cfg.service, cfg.observability).lines():
             print(f"  {line}")

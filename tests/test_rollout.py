@@ -16,24 +16,18 @@ from components.rollout import (
     TASK_START_SECONDS,
     Rollout,
     model,
+    stack_file_settings,
     traffic_steps,
 )
-from offline_plan.render import read_stack_config
 from settings import (
     DeploymentSettings,
     ObservabilitySettings,
     ServiceSettings,
-    _decode,
-    load_settings,
 )
 
 
 def shipped(stack: str) -> Rollout:
-    config, _ = read_stack_config(stack)
-    raw = {
-        k.split(":", 1)[1]: _decode(v) for k, v in config.items() if k.startswith("ecs-platform:")
-    }
-    cfg = load_settings(stack, raw)
+    cfg = stack_file_settings(stack)
     return model(cfg.deployment, cfg.service, cfg.observability)
 
 
