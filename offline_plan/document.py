@@ -225,7 +225,7 @@ def markdown(plan: StackPlan) -> str:
         "",
         f"Fixed cost {_usd(plan.cost.fixed)} against {_usd(plan.naive.fixed)} for the naive "
         f"layout (NAT Gateway per AZ, x86 on-demand, no S3 gateway endpoint): "
-        f"**ratio {plan.fixed_ratio:.2f}**.",
+        f"**ratio {plan.fixed_ratio:.3f}**.",
         "",
         "| choice | saves fixed / month | saves in total / month |",
         "|---|---:|---:|",

@@ -95,7 +95,7 @@ def print_plan(console: Console, plan: StackPlan) -> None:
     console.print(
         f"[bold]{plan.stack}[/]: fixed {_usd(plan.cost.fixed)} {cur}/month against "
         f"{_usd(plan.naive.fixed)} for the naive layout (NAT Gateway per AZ, x86 on-demand, no "
-        f"S3 gateway endpoint): [bold]ratio {plan.fixed_ratio:.2f}[/]; with usage "
+        f"S3 gateway endpoint): [bold]ratio {plan.fixed_ratio:.3f}[/]; with usage "
         f"{_usd(plan.cost.total())} against {_usd(plan.naive.total())}."
     )
     unpriced = sorted({x.type for x in plan.cost.unpriced()})
