@@ -396,3 +396,23 @@ def test_rolling_service_gets_one_target_group_and_no_advanced_configuration(
     build(program)
     (entry,) = seen["entries"]
     assert sorted(entry) == ["container_name", "container_port", "target_group_arn"]
+
+
+def test_urls_are_https_on_the_domain_or_plain_http_on_the_load_balancer(
+    build: Callable[..., Recording],
+) -> None:
+    import pulumi
+
+    def program() -> None:
+        secure = BlueGreen("a", args())
+        plain = BlueGreen("b", args(certificate_arn=None, insecure_allow_plain_http=True))
+        pulumi.export(
+            "secure",
+            pulumi.Output.all(secure.url("www.example.com"), secure.test_url("www.example.com")),
+        )
+        pulumi.export("plain", pulumi.Output.all(plain.url(), plain.test_url()))
+
+    rec = build(program)
+    host = rec.named("b-alb").outputs["dnsName"]
+    assert rec.outputs["secure"] == ["https://www.example.com", "https://www.example.com:8443"]
+    assert rec.outputs["plain"] == [f"http://{host}", f"http://{host}:8443"]
