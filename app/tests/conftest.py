@@ -27,7 +27,7 @@ def base_env() -> dict[str, str]:
 
 @pytest.fixture
 def live_app() -> Iterator[LiveApp]:
-    """The website on loopback with an in-memory database (checked every 0.05 s)."""
+    """The website on loopback with an in-memory database (checked every 0.1 s)."""
     settings = Settings.from_env({**BASE_ENV, "DB_CHECK_INTERVAL_SECONDS": "0.1"})
     database = FakeDatabase()
     server = ThreadedServer(create_app(settings, database, hostname="test-host"))
