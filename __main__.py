@@ -154,13 +154,13 @@ observability = Observability(
         database_instance_id=database.instance_id,
         kms_key_arn=key.key_arn,
         nat_gateway_ids=[nat_gateway_id(i) for i in range(nat_gateways)],
-        # The probe needs a name known before deployment: only a stack with a domain has one.
+        # The probe needs a name known before deployment: settings require a domain for it.
         public_url=f"https://{cfg.dns.domain}" if cfg.https else "",
         alarm_email=obs.alarm_email,
         dashboard=obs.dashboard,
         prometheus=obs.prometheus,
         grafana=obs.grafana,
-        synthetic_probe=obs.synthetic_probe and cfg.https,
+        synthetic_probe=obs.synthetic_probe,
         error_rate_percent=obs.error_rate_percent,
         p99_latency_seconds=obs.p99_latency_seconds,
         cpu_percent=obs.cpu_percent,

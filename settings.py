@@ -990,6 +990,17 @@ def _cross_issues(
             )
         )
 
+    obs: ObservabilitySettings = s["observability"]
+    if obs.synthetic_probe and not dns.domain:
+        issues.append(
+            Issue(
+                "observability.syntheticProbe",
+                True,
+                "needs dns.domain: the probe checks the site's public HTTPS name; "
+                "set it to false for a stack without a domain",
+            )
+        )
+
     if production:
         if not dns.domain:
             issues.append(Issue("dns.domain", "", "is required in production (production: true)"))
