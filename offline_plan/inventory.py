@@ -63,7 +63,8 @@ class StackView:
     """Lookups over one recording: component of a resource, resources by id, AZs."""
 
     def __init__(self, resources: Iterable[RecordedResource]) -> None:
-        self.resources = list(resources)
+        # Registration order varies between runs; the URN order does not.
+        self.resources = sorted(resources, key=lambda r: r.urn)
         self.by_urn = {r.urn: r for r in self.resources}
         self.by_id: dict[str, RecordedResource] = {}
         for r in self.resources:
@@ -153,11 +154,12 @@ class ComponentInventory:
 
     @property
     def counts(self) -> dict[str, int]:
-        return dict(Counter(short_type(r.type) for r in self.resources if r.custom))
+        counted = Counter(short_type(r.type) for r in self.resources if r.custom)
+        return dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def build_inventory(view: StackView) -> list[ComponentInventory]:
-    """Resources grouped by top-level component, in declaration order, with their settings."""
+    """Resources grouped by top-level component, in wiring order, with their settings."""
     groups: dict[str, ComponentInventory] = {}
     for r in view.resources:
         component = view.component_of(r)
@@ -170,7 +172,27 @@ def build_inventory(view: StackView) -> list[ComponentInventory]:
             group.resources.append(r)
     for group in groups.values():
         group.settings = settings_of(view, group.resources)
-    return list(groups.values())
+    return sorted(groups.values(), key=_wiring_position)
+
+
+# The order __main__.py wires the components in; the inventory follows it.
+COMPONENT_ORDER = (
+    "pulumi:pulumi:Stack",
+    "ecs-platform:kms:StackKey",
+    "ecs-platform:network:Network",
+    "ecs-platform:dns:Dns",
+    "ecs-platform:registry:Registry",
+    "ecs-platform:database:Database",
+    "ecs-platform:bluegreen:BlueGreen",
+    "ecs-platform:observability:Observability",
+    "ecs-platform:ecs:EcsService",
+    "ecs-platform:bastion:Bastion",
+)
+
+
+def _wiring_position(group: ComponentInventory) -> tuple[int, str]:
+    known = group.type in COMPONENT_ORDER
+    return (COMPONENT_ORDER.index(group.type) if known else len(COMPONENT_ORDER), group.name)
 
 
 def nat_strategy(view: StackView) -> str:
