@@ -131,6 +131,7 @@ bluegreen = BlueGreen(
         test_listener_cidrs=deploy.test_listener_cidrs,
         deletion_protection=deploy.load_balancer_deletion_protection,
         waf=deploy.waf,
+        access_log_bucket_prefix=f"{cfg.name_prefix}-alb-logs-",
     ),
     opts=opts,
 )

@@ -590,6 +590,19 @@ TAG_GUARDED_ACTIONS: tuple[str, ...] = (
 )
 
 
+# Bucket-level management of the access-log buckets, plus emptying a stage bucket on destroy.
+ACCESS_LOG_BUCKET_PATTERN = f"{PROJECT}-*-alb-logs-*"
+ACCESS_LOG_BUCKET_ACTIONS: tuple[str, ...] = (
+    "s3:CreateBucket",
+    "s3:DeleteBucket*",
+    "s3:List*",
+    "s3:Get*",
+    "s3:PutBucket*",
+    "s3:Put*Configuration",
+    "s3:DeleteObject*",
+)
+
+
 def deploy_services_policy(region: str) -> Document:
     """The AWS services the main program manages, only in its region (and global DNS)."""
     regional = sorted({a for actions in DEPLOY_SERVICE_ACTIONS.values() for a in actions})
@@ -617,6 +630,17 @@ def deploy_services_policy(region: str) -> Document:
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameter", "ssm:GetParameters"],
                 "Resource": f"arn:aws:ssm:{region}::parameter/aws/service/*",
+            },
+            {
+                # The load balancers' access-log buckets (named <project>-<stack>-alb-logs-*),
+                # never the state bucket or anything else in S3.
+                "Sid": "ManageAccessLogBuckets",
+                "Effect": "Allow",
+                "Action": list(ACCESS_LOG_BUCKET_ACTIONS),
+                "Resource": [
+                    f"arn:aws:s3:::{ACCESS_LOG_BUCKET_PATTERN}",
+                    f"arn:aws:s3:::{ACCESS_LOG_BUCKET_PATTERN}/*",
+                ],
             },
             {
                 "Sid": "DestroyOnlyProjectResources",

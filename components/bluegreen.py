@@ -195,6 +195,8 @@ class BlueGreenArgs:
     """The load balancer refuses deletion (and its log bucket keeps its objects)."""
     waf: bool = True
     """AWS WAF web ACL with AWS managed rule groups and a per-IP rate limit."""
+    access_log_bucket_prefix: str = "ecs-platform-alb-logs-"
+    """Name prefix of the access-log bucket (the CI deploy roles manage buckets named so)."""
     waf_rate_limit: int = 2000
     """WAF: requests per 5 minutes one IP may send before it is blocked."""
     desync_mitigation_mode: Literal["defensive", "strictest"] = "defensive"
@@ -530,6 +532,7 @@ class BlueGreen(pulumi.ComponentResource):
     ) -> aws.s3.Bucket:
         bucket = aws.s3.Bucket(
             f"{name}-logs",
+            bucket_prefix=args.access_log_bucket_prefix,
             # A stage without deletion protection can be torn down with its logs.
             force_destroy=not args.deletion_protection,
             tags={"Name": f"{name}-access-logs"},

@@ -138,3 +138,9 @@ def test_every_role_and_instance_profile_lives_under_the_project_path(stage, pro
         )
         assert scoped
         assert {r.inputs["path"] for r in scoped} == {"/ecs-platform/"}
+
+
+def test_access_log_buckets_carry_the_name_the_deploy_roles_may_manage(stage, prod) -> None:
+    for rec, stack in ((stage, "stage"), (prod, "prod")):
+        (bucket,) = rec.of_type("aws:s3/bucket:Bucket")
+        assert bucket.inputs["bucketPrefix"] == f"ecs-platform-{stack}-alb-logs-"

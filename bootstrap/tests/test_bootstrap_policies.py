@@ -244,3 +244,16 @@ def pol_dir():  # type: ignore[no-untyped-def]
 def _actions(statement: dict[str, object]) -> list[str]:
     action = statement["Action"]
     return [action] if isinstance(action, str) else list(action)  # type: ignore[arg-type]
+
+
+def test_deploy_role_manages_only_the_access_log_buckets_in_s3() -> None:
+    import fnmatch
+
+    doc = pol.deploy_services_policy("us-east-1")
+    s3 = [s for s in doc["Statement"] if any(str(a).startswith("s3:") for a in s["Action"])]
+    assert [s["Sid"] for s in s3] == ["ManageAccessLogBuckets"]
+    (statement,) = s3
+    resources = statement["Resource"]
+    assert fnmatch.fnmatch("arn:aws:s3:::ecs-platform-stage-alb-logs-20260101", resources[0])
+    assert not any(fnmatch.fnmatch("arn:aws:s3:::ecs-platform-pulumi-state", r) for r in resources)
+    assert "s3:PutObject" not in statement["Action"]
