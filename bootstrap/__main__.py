@@ -1,4 +1,4 @@
-"""Bootstrap of one AWS account for ecs-platform: `pulumi up` in bootstrap/ (docs/deploy.md)."""
+"""Bootstrap of one AWS account for ecs-platform: `pulumi up` in bootstrap/ (README, "Deploy to AWS")."""
 
 from __future__ import annotations
 

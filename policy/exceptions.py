@@ -4,7 +4,7 @@ An exception never hides a finding. The finding is still reported, with the exce
 name and reason beside it. It just does not block a deployment. Each predicate is
 deliberately narrow, so a resource that drifts from the intended shape (another port, a
 world-open SSH rule, a group that is not the load balancer's) is a violation again.
-Every exception is described in docs/security.md.
+Every exception is described in the README's Security section.
 """
 
 from __future__ import annotations

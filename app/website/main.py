@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv:
         print(
             f"error: unexpected arguments {argv}; the website is configured by environment "
-            "variables only (see docs/app.md)",
+            "variables only (see the README, 'The website')",
             file=sys.stderr,
         )
         return EXIT_CONFIG
