@@ -13,9 +13,13 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyMaterial operator@example"
 
 
 def bastion_args(**overrides: object) -> BastionArgs:
-    values: dict = {"vpc_id": "vpc-1", "public_subnet_id": "subnet-public",
-                    "private_subnet_id": "subnet-private", "database_security_group_id": "sg-db",
-                    "database_address": "db.internal"}
+    values: dict = {
+        "vpc_id": "vpc-1",
+        "public_subnet_id": "subnet-public",
+        "private_subnet_id": "subnet-private",
+        "database_security_group_id": "sg-db",
+        "database_address": "db.internal",
+    }
     values.update(overrides)
     return BastionArgs(**values)
 
@@ -30,31 +34,46 @@ def test_bastion_without_ssh_is_private_and_reached_through_ssm(build) -> None:
     assert rec.of_type("aws:ec2/keyPair:KeyPair") == []
     attachment = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert attachment.inputs["policyArn"] == (
-        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    )
     trust = json.loads(rec.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
 
 
 def test_bastion_with_ssh_is_public_and_admits_only_the_given_ranges(build) -> None:
-    rec = build(lambda: Bastion("bastion", bastion_args(
-        ssh_cidrs=("203.0.113.0/24", "2001:db8::/48"), ssh_public_key=KEY)))
+    rec = build(
+        lambda: Bastion(
+            "bastion",
+            bastion_args(ssh_cidrs=("203.0.113.0/24", "2001:db8::/48"), ssh_public_key=KEY),
+        )
+    )
     instance = rec.one("aws:ec2/instance:Instance").inputs
     assert instance["subnetId"] == "subnet-public"
     assert instance["associatePublicIpAddress"] is True
     rules = rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-    assert [(r.inputs.get("cidrIpv4"), r.inputs.get("cidrIpv6"), r.inputs["fromPort"],
-             r.inputs["toPort"]) for r in rules] == [
-        ("203.0.113.0/24", None, 22, 22), (None, "2001:db8::/48", 22, 22)]
+    assert [
+        (
+            r.inputs.get("cidrIpv4"),
+            r.inputs.get("cidrIpv6"),
+            r.inputs["fromPort"],
+            r.inputs["toPort"],
+        )
+        for r in rules
+    ] == [("203.0.113.0/24", None, 22, 22), (None, "2001:db8::/48", 22, 22)]
     assert rec.one("aws:ec2/keyPair:KeyPair").inputs["publicKey"] == KEY
 
 
 def test_bastion_reaches_only_the_database_and_https(build) -> None:
     rec = build(lambda: Bastion("bastion", bastion_args()))
-    egress = {r.name: r.inputs for r in
-              rec.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")}
+    egress = {
+        r.name: r.inputs
+        for r in rec.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    }
     assert egress["bastion-to-database"]["referencedSecurityGroupId"] == "sg-db"
-    assert (egress["bastion-to-database"]["fromPort"], egress["bastion-to-database"]["toPort"]
-            ) == (5432, 5432)
+    assert (egress["bastion-to-database"]["fromPort"], egress["bastion-to-database"]["toPort"]) == (
+        5432,
+        5432,
+    )
     assert (egress["bastion-https"]["fromPort"], egress["bastion-https"]["toPort"]) == (443, 443)
     assert len(egress) == 2
     assert all(rule["description"] for rule in egress.values())
@@ -64,12 +83,17 @@ def test_bastion_uses_imdsv2_and_an_encrypted_root_volume(build) -> None:
     rec = build(lambda: Bastion("bastion", bastion_args(instance_type="t4g.nano")))
     instance = rec.one("aws:ec2/instance:Instance")
     assert instance.inputs["metadataOptions"] == {
-        "httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 1}
+        "httpTokens": "required",
+        "httpEndpoint": "enabled",
+        "httpPutResponseHopLimit": 1,
+    }
     assert instance.inputs["rootBlockDevice"]["encrypted"] is True
     assert instance.inputs["instanceType"] == "t4g.nano"
     assert instance.ignore_changes == ("ami",)
-    assert instance.inputs["iamInstanceProfile"] == rec.one(
-        "aws:iam/instanceProfile:InstanceProfile").outputs["name"]
+    assert (
+        instance.inputs["iamInstanceProfile"]
+        == rec.one("aws:iam/instanceProfile:InstanceProfile").outputs["name"]
+    )
 
 
 def test_bastion_ssh_without_a_key_is_refused() -> None:
@@ -81,9 +105,11 @@ def test_connect_commands_name_the_host_and_port() -> None:
     assert ssm_tunnel_command("i-1", "db.internal", 5432) == (
         "aws ssm start-session --target i-1 --document-name "
         "AWS-StartPortForwardingSessionToRemoteHost --parameters "
-        '\'{"host":["db.internal"],"portNumber":["5432"],"localPortNumber":["5432"]}\'')
+        '\'{"host":["db.internal"],"portNumber":["5432"],"localPortNumber":["5432"]}\''
+    )
     assert ssh_tunnel_command("203.0.113.10", "db.internal", 5432) == (
-        "ssh -N -L 5432:db.internal:5432 ec2-user@203.0.113.10")
+        "ssh -N -L 5432:db.internal:5432 ec2-user@203.0.113.10"
+    )
 
 
 # Dns ----------------------------------------------------------------------------------------
@@ -105,8 +131,9 @@ def test_existing_zone_is_looked_up_and_the_certificate_validated_by_dns(build) 
 
 
 def test_zone_can_be_created_instead(build) -> None:
-    rec = build(lambda: Dns("dns", DnsArgs(domain="example.net", zone_name="example.net",
-                                            create_zone=True)))
+    rec = build(
+        lambda: Dns("dns", DnsArgs(domain="example.net", zone_name="example.net", create_zone=True))
+    )
     zone = rec.one("aws:route53/zone:Zone")
     assert zone.inputs["name"] == "example.net"
     assert rec.one("aws:route53/record:Record").inputs["zoneId"] == zone.outputs["zoneId"]

@@ -37,8 +37,9 @@ def test_stack_key_policy_names_only_the_account_logs_and_cloudwatch(build) -> N
         {"Service": ["cloudwatch.amazonaws.com", "aps.amazonaws.com"]},
     ]
     logs = policy["Statement"][1]
-    assert logs["Condition"] == {"ArnLike": {
-        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:*"}}
+    assert logs["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:*"}
+    }
     assert policy["Statement"][2]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
@@ -55,34 +56,43 @@ def test_repository_is_immutable_scanned_and_kms_encrypted(build) -> None:
     repo = rec.one("aws:ecr/repository:Repository")
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
     assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
-    assert repo.inputs["encryptionConfigurations"] == [
-        {"encryptionType": "KMS", "kmsKey": KEY}]
+    assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY}]
     assert repo.inputs["forceDelete"] is False
 
 
 def test_lifecycle_keeps_n_tagged_images_and_expires_untagged_after_a_day(build) -> None:
-    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST,
-                                                          keep_tagged_images=12)))
+    rec = build(
+        lambda: Registry(
+            "registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST, keep_tagged_images=12)
+        )
+    )
     rules = json.loads(rec.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])
     untagged, tagged = rules["rules"]
-    assert untagged["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                                     "countUnit": "days", "countNumber": 1}
+    assert untagged["selection"] == {
+        "tagStatus": "untagged",
+        "countType": "sinceImagePushed",
+        "countUnit": "days",
+        "countNumber": 1,
+    }
     assert tagged["selection"]["countType"] == "imageCountMoreThan"
     assert tagged["selection"]["countNumber"] == 12
-    assert lifecycle_policy(12) == rec.one(
-        "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"]
+    assert (
+        lifecycle_policy(12) == rec.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"]
+    )
 
 
 def test_given_image_is_used_as_is_and_nothing_is_built(build) -> None:
     registry: list[Registry] = []
-    rec = build(lambda: registry.append(
-        Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST))))
+    rec = build(
+        lambda: registry.append(Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST)))
+    )
     assert not [r for r in rec.resources if r.type.startswith("docker:")]
 
 
 def test_without_an_image_the_app_is_built_for_arm64_and_referenced_by_digest(build) -> None:
-    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, version="1.2.3")),
-                stack="stage")
+    rec = build(
+        lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, version="1.2.3")), stack="stage"
+    )
     image = rec.one("docker:index/image:Image")
     assert image.inputs["build"]["platform"] == "linux/arm64"
     assert image.inputs["build"]["context"] == "app"
@@ -106,8 +116,12 @@ def test_context_hash_changes_with_the_content(tmp_path: Path) -> None:
 
 
 def db_args(**overrides: object) -> DatabaseArgs:
-    values: dict = {"vpc_id": "vpc-1", "subnet_ids": ["subnet-a", "subnet-b"],
-                    "kms_key_arn": KEY, "identifier": "ecs-platform-test"}
+    values: dict = {
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-a", "subnet-b"],
+        "kms_key_arn": KEY,
+        "identifier": "ecs-platform-test",
+    }
     values.update(overrides)
     return DatabaseArgs(**values)
 
@@ -156,15 +170,19 @@ def test_database_enforces_tls_through_its_parameter_group(build) -> None:
     params = rec.one("aws:rds/parameterGroup:ParameterGroup").inputs
     assert params["family"] == "postgres16"
     assert {"name": "rds.force_ssl", "value": "1"} in params["parameters"]
-    assert rec.one("aws:rds/instance:Instance").inputs["parameterGroupName"] == (
-        rec.one("aws:rds/parameterGroup:ParameterGroup").outputs["name"])
+    assert (
+        rec.one("aws:rds/instance:Instance").inputs["parameterGroupName"]
+        == (rec.one("aws:rds/parameterGroup:ParameterGroup").outputs["name"])
+    )
 
 
 def test_database_admits_only_the_given_security_groups_on_5432(build) -> None:
     rec = build_db(build)
     rules = rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-    assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"])
-            for r in rules] == [("sg-bastion", 5432, 5432), ("sg-service", 5432, 5432)]
+    assert [
+        (r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"])
+        for r in rules
+    ] == [("sg-bastion", 5432, 5432), ("sg-service", 5432, 5432)]
     assert all("cidrIpv4" not in r.inputs for r in rules)
     sg = rec.one("aws:ec2/securityGroup:SecurityGroup").inputs
     assert "ingress" not in sg or sg["ingress"] == []
@@ -177,8 +195,9 @@ def test_safety_settings_follow_the_args(build) -> None:
     assert instance.inputs["deletionProtection"] is True
     assert instance.inputs["skipFinalSnapshot"] is False
     assert instance.inputs["finalSnapshotIdentifier"] == "ecs-platform-test-final"
-    loose = build_db(build, protect=False, deletion_protection=False, final_snapshot=False,
-                     multi_az=True)
+    loose = build_db(
+        build, protect=False, deletion_protection=False, final_snapshot=False, multi_az=True
+    )
     instance = loose.one("aws:rds/instance:Instance")
     assert instance.protect is False
     assert instance.inputs["deletionProtection"] is False
@@ -191,7 +210,8 @@ def test_log_groups_exist_before_rds_writes_to_them(build) -> None:
     groups = rec.of_type("aws:cloudwatch/logGroup:LogGroup")
     assert sorted(g.inputs["name"] for g in groups) == [
         "/aws/rds/instance/ecs-platform-test/postgresql",
-        "/aws/rds/instance/ecs-platform-test/upgrade"]
+        "/aws/rds/instance/ecs-platform-test/upgrade",
+    ]
     assert {g.inputs["retentionInDays"] for g in groups} == {14}
     assert {g.inputs["kmsKeyId"] for g in groups} == {KEY}
     instance = rec.one("aws:rds/instance:Instance")

@@ -36,8 +36,9 @@ def network(build: Callable[..., Recording]) -> Callable[..., Recording]:
 
 def routes_of(rec: Recording, table_name: str) -> list[dict]:
     table = next(r for r in rec.of_type("aws:ec2/routeTable:RouteTable") if r.name == table_name)
-    return [r.inputs for r in rec.of_type("aws:ec2/route:Route")
-            if r.inputs["routeTableId"] == table.id]
+    return [
+        r.inputs for r in rec.of_type("aws:ec2/route:Route") if r.inputs["routeTableId"] == table.id
+    ]
 
 
 def test_instance_strategy_declares_exactly_these_resources(network) -> None:
@@ -81,8 +82,11 @@ def test_subnets_follow_the_cidr_plan_one_per_az(network) -> None:
     rec = network(3, nat_strategy="none")
     plan = plan_subnets("10.0.0.0/16", 3)
     subnets = {r.name: r.inputs for r in rec.of_type("aws:ec2/subnet:Subnet")}
-    for tier, cidrs in (("public", plan.public), ("private", plan.private),
-                        ("database", plan.database)):
+    for tier, cidrs in (
+        ("public", plan.public),
+        ("private", plan.private),
+        ("database", plan.database),
+    ):
         for i, cidr in enumerate(cidrs):
             s = subnets[f"net-{tier}-{i}"]
             assert s["cidrBlock"] == cidr
@@ -93,15 +97,15 @@ def test_subnets_follow_the_cidr_plan_one_per_az(network) -> None:
 def test_no_subnet_assigns_public_ips_on_launch(network) -> None:
     rec = network(2)
     assert {r.inputs["mapPublicIpOnLaunch"] for r in rec.of_type("aws:ec2/subnet:Subnet")} == {
-        False}
+        False
+    }
 
 
 def test_only_the_public_route_table_routes_to_the_internet_gateway(network) -> None:
     for strategy in ("none", "single", "per-az", "instance"):
         rec = network(2, nat_strategy=strategy)
         igw = rec.one("aws:ec2/internetGateway:InternetGateway").id
-        to_igw = [r for r in rec.of_type("aws:ec2/route:Route")
-                  if r.inputs.get("gatewayId") == igw]
+        to_igw = [r for r in rec.of_type("aws:ec2/route:Route") if r.inputs.get("gatewayId") == igw]
         assert [r.name for r in to_igw] == ["net-public-default"]
         assert to_igw[0].inputs["destinationCidrBlock"] == "0.0.0.0/0"
 
@@ -121,8 +125,11 @@ def test_per_az_strategy_routes_each_az_through_its_own_nat_gateway(network) -> 
     for i in range(3):
         assert gateways[i].inputs["subnetId"] == public[f"net-public-{i}"]
         (route,) = routes_of(rec, f"net-private-rt-{i}")
-        assert route == {**route, "destinationCidrBlock": "0.0.0.0/0",
-                         "natGatewayId": gateways[i].id}
+        assert route == {
+            **route,
+            "destinationCidrBlock": "0.0.0.0/0",
+            "natGatewayId": gateways[i].id,
+        }
 
 
 def test_single_strategy_routes_every_az_through_one_nat_gateway(network) -> None:
@@ -155,7 +162,10 @@ def test_nat_instances_use_imdsv2_encrypted_arm_volumes_and_a_group_of_one(netwo
     for template in rec.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
         assert template.inputs["instanceType"] == "t4g.nano"
         assert template.inputs["metadataOptions"] == {
-            "httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 1}
+            "httpTokens": "required",
+            "httpEndpoint": "enabled",
+            "httpPutResponseHopLimit": 1,
+        }
         (device,) = template.inputs["blockDeviceMappings"]
         assert device["ebs"]["encrypted"] == "true"
     for group in rec.of_type("aws:autoscaling/group:Group"):
@@ -164,17 +174,22 @@ def test_nat_instances_use_imdsv2_encrypted_arm_volumes_and_a_group_of_one(netwo
 
 def test_nat_instance_role_allows_ssm_and_attaching_only_its_interfaces(network) -> None:
     rec = network(2, nat_strategy="instance")
-    attachments = [r for r in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                   if r.name == "net-nat-ssm"]
+    attachments = [
+        r
+        for r in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.name == "net-nat-ssm"
+    ]
     assert attachments[0].inputs["policyArn"] == (
-        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    )
     policy = json.loads(rec.named("net-nat-attach").inputs["policy"])
     enis = [e.id for e in rec.of_type("aws:ec2/networkInterface:NetworkInterface")]
     attach, modify = policy["Statement"]
     assert attach["Action"] == ["ec2:AttachNetworkInterface"]
     assert attach["Resource"] == [
         *(f"arn:aws:ec2:us-east-1:123456789012:network-interface/{e}" for e in enis),
-        "arn:aws:ec2:us-east-1:123456789012:instance/*"]
+        "arn:aws:ec2:us-east-1:123456789012:instance/*",
+    ]
     assert modify["Action"] == ["ec2:ModifyInstanceAttribute"]
     assert "Condition" in modify
 
@@ -207,14 +222,18 @@ def test_flow_logs_go_to_an_encrypted_log_group_with_retention(network) -> None:
     trust = json.loads(rec.named("net-flow-logs-role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert trust["Statement"][0]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": "123456789012"}}
+        "StringEquals": {"aws:SourceAccount": "123456789012"}
+    }
 
 
 def test_s3_gateway_endpoint_serves_the_private_route_tables(network) -> None:
     rec = network(2)
     endpoint = rec.one("aws:ec2/vpcEndpoint:VpcEndpoint")
-    private = [r.id for r in rec.of_type("aws:ec2/routeTable:RouteTable")
-               if r.name.startswith("net-private-rt-")]
+    private = [
+        r.id
+        for r in rec.of_type("aws:ec2/routeTable:RouteTable")
+        if r.name.startswith("net-private-rt-")
+    ]
     assert endpoint.inputs["serviceName"] == "com.amazonaws.us-east-1.s3"
     assert endpoint.inputs["vpcEndpointType"] == "Gateway"
     assert endpoint.inputs["routeTableIds"] == private
@@ -223,19 +242,33 @@ def test_s3_gateway_endpoint_serves_the_private_route_tables(network) -> None:
 def test_interface_endpoints_are_optional_and_private(network) -> None:
     assert len(network(2).of_type("aws:ec2/vpcEndpoint:VpcEndpoint")) == 1
     rec = network(2, interface_endpoints=True)
-    interface = [r for r in rec.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
-                 if r.inputs["vpcEndpointType"] == "Interface"]
+    interface = [
+        r
+        for r in rec.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r.inputs["vpcEndpointType"] == "Interface"
+    ]
     assert sorted(r.inputs["serviceName"] for r in interface) == sorted(
-        f"com.amazonaws.us-east-1.{s}" for s in INTERFACE_ENDPOINT_SERVICES)
+        f"com.amazonaws.us-east-1.{s}" for s in INTERFACE_ENDPOINT_SERVICES
+    )
     assert all(r.inputs["privateDnsEnabled"] for r in interface)
-    rule = next(r for r in rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-                if r.name == "net-endpoints-https")
+    rule = next(
+        r
+        for r in rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name == "net-endpoints-https"
+    )
     assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["cidrIpv4"]) == (
-        443, 443, "10.0.0.0/16")
+        443,
+        443,
+        "10.0.0.0/16",
+    )
 
 
 def test_mismatched_subnet_lists_are_rejected() -> None:
     plan = plan_subnets("10.0.0.0/16", 2)
     with pytest.raises(ValueError, match="one CIDR per AZ"):
-        NetworkArgs(kms_key_arn=KEY, public_subnet_cidrs=plan.public,
-                    private_subnet_cidrs=plan.private[:1], database_subnet_cidrs=plan.database)
+        NetworkArgs(
+            kms_key_arn=KEY,
+            public_subnet_cidrs=plan.public,
+            private_subnet_cidrs=plan.private[:1],
+            database_subnet_cidrs=plan.database,
+        )

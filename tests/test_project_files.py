@@ -20,8 +20,10 @@ def test_pulumi_yaml_declares_every_key_as_settings_py_does() -> None:
 def test_pulumi_yaml_runs_python_with_pip_in_the_makefiles_virtualenv() -> None:
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     assert project["name"] == "ecs-platform"
-    assert project["runtime"] == {"name": "python",
-                                  "options": {"toolchain": "pip", "virtualenv": ".venv"}}
+    assert project["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "pip", "virtualenv": ".venv"},
+    }
     assert "VENV ?= .venv" in (ROOT / "Makefile").read_text()
 
 
