@@ -44,6 +44,13 @@ ECS_STRATEGY = {
 APPROVAL_STAGE = "POST_TEST_TRAFFIC_SHIFT"
 
 
+# Listener rule priorities: paths the internet must not reach come first, then the rule ECS
+# moves traffic with.
+HIDDEN_PATHS = ("/metrics", "/metrics/*")
+HIDDEN_PATHS_PRIORITY = 1
+ECS_RULE_PRIORITY = 10
+
+
 @dataclass(frozen=True)
 class DeploymentStrategy:
     """How a release moves production traffic, in ECS's own terms."""
@@ -413,7 +420,7 @@ class BlueGreen(pulumi.ComponentResource):
             kind: aws.lb.ListenerRule(
                 f"{name}-{kind}-rule",
                 listener_arn=listener.arn,
-                priority=1,
+                priority=ECS_RULE_PRIORITY,
                 actions=forward_action(blue.arn, green.arn),
                 conditions=[{"path_pattern": {"values": ["/*"]}}],
                 tags={"Name": f"{name}-{kind}"},
@@ -421,6 +428,27 @@ class BlueGreen(pulumi.ComponentResource):
             )
             for kind, listener in (("production", production), ("test", test))
         }
+
+        # The website's Prometheus metrics are for the collector next to it, not the internet:
+        # a rule of its own (fixed response only: ECS's rules stay forward-only) answers 404.
+        aws.lb.ListenerRule(
+            f"{name}-hide-metrics",
+            listener_arn=production.arn,
+            priority=HIDDEN_PATHS_PRIORITY,
+            actions=[
+                {
+                    "type": "fixed-response",
+                    "fixed_response": {
+                        "content_type": "text/plain",
+                        "message_body": "not found",
+                        "status_code": "404",
+                    },
+                }
+            ],
+            conditions=[{"path_pattern": {"values": list(HIDDEN_PATHS)}}],
+            tags={"Name": f"{name}-hide-metrics"},
+            opts=child,
+        )
 
         # Infrastructure role ECS shifts traffic with -------------------------------------------
         role = aws.iam.Role(

@@ -62,7 +62,7 @@ def test_https_load_balancer_declares_exactly_these_resources(https: Recording) 
         "aws:lb/loadBalancer:LoadBalancer": 1,
         "aws:lb/targetGroup:TargetGroup": 2,
         "aws:lb/listener:Listener": 3,
-        "aws:lb/listenerRule:ListenerRule": 2,
+        "aws:lb/listenerRule:ListenerRule": 3,
         "aws:iam/role:Role": 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
         "aws:wafv2/webAcl:WebAcl": 1,
@@ -91,7 +91,7 @@ TAGGABLE = {
 
 def test_every_taggable_child_has_a_name_tag(https: Recording) -> None:
     tagged = [r for r in https.resources if r.type in TAGGABLE]
-    assert len(tagged) == 12
+    assert len(tagged) == 13
     assert all(r.inputs["tags"]["Name"].startswith("web-") for r in tagged)
 
 
@@ -191,7 +191,7 @@ def test_rules_forward_only_to_blue_and_green_and_ecs_owns_their_actions(
         rule = https.named(f"web-{kind}-rule")
         assert rule.ignore_changes == ("actions",)
         assert rule.inputs["listenerArn"] == listeners[f"web-{kind}"]
-        assert rule.inputs["priority"] == 1
+        assert rule.inputs["priority"] == 10
         assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
         assert rule.inputs["actions"] == [
             {
@@ -416,3 +416,15 @@ def test_urls_are_https_on_the_domain_or_plain_http_on_the_load_balancer(
     host = rec.named("b-alb").outputs["dnsName"]
     assert rec.outputs["secure"] == ["https://www.example.com", "https://www.example.com:8443"]
     assert rec.outputs["plain"] == [f"http://{host}", f"http://{host}:8443"]
+
+
+def test_metrics_are_hidden_from_the_internet_by_a_rule_ahead_of_ecs(https: Recording) -> None:
+    listeners = {r.name: r.outputs["arn"] for r in https.of_type("aws:lb/listener:Listener")}
+    hidden = https.named("web-hide-metrics")
+    assert hidden.inputs["listenerArn"] == listeners["web-production"]
+    assert hidden.inputs["priority"] < https.named("web-production-rule").inputs["priority"]
+    assert hidden.inputs["conditions"] == [{"pathPattern": {"values": ["/metrics", "/metrics/*"]}}]
+    (action,) = hidden.inputs["actions"]
+    assert action["type"] == "fixed-response"
+    assert action["fixedResponse"]["statusCode"] == "404"
+    assert hidden.ignore_changes == ()
