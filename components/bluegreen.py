@@ -435,16 +435,7 @@ class BlueGreen(pulumi.ComponentResource):
             f"{name}-hide-metrics",
             listener_arn=production.arn,
             priority=HIDDEN_PATHS_PRIORITY,
-            actions=[
-                {
-                    "type": "fixed-response",
-                    "fixed_response": {
-                        "content_type": "text/plain",
-                        "message_body": "not found",
-                        "status_code": "404",
-                    },
-                }
-            ],
+            actions=not_found_action(),
             conditions=[{"path_pattern": {"values": list(HIDDEN_PATHS)}}],
             tags={"Name": f"{name}-hide-metrics"},
             opts=child,
