@@ -51,6 +51,7 @@ network = Network(
         nat_instance_type=cfg.network.nat_instance_type,
         interface_endpoints=cfg.network.interface_endpoints,
         flow_log_retention_days=cfg.network.flow_log_retention_days,
+        ipv6=cfg.network.ipv6,
     ),
     opts=opts,
 )
@@ -110,6 +111,7 @@ bluegreen = BlueGreen(
         public_subnet_ids=network.public_subnet_ids,
         certificate_arn=dns.certificate_arn if dns is not None else None,
         insecure_allow_plain_http=deploy.insecure_allow_plain_http,
+        dualstack=cfg.network.ipv6,
         container_port=cfg.service.container_port,
         strategy=DeploymentStrategy(
             kind=deploy.strategy,
@@ -221,6 +223,7 @@ service = EcsService(
         domain=cfg.dns.domain,
         load_balancer_dns_name=bluegreen.dns_name,
         load_balancer_zone_id=bluegreen.zone_id,
+        ipv6=cfg.network.ipv6,
     ),
     opts=opts,
 )

@@ -264,6 +264,11 @@ class NetworkSettings:
     database_subnet_cidrs: tuple[str, ...] = setting(
         (), "Explicit database subnet CIDRs, one per AZ; empty computes them."
     )
+    ipv6: bool = setting(
+        True,
+        "Dual-stack public tier: an Amazon IPv6 block, IPv6 public subnets, the load balancer "
+        "reachable over IPv6 (AAAA record). Private and database subnets stay IPv4. Free.",
+    )
     interface_endpoints: bool = setting(
         False,
         "Interface endpoints for ECR api/dkr, Logs and Secrets Manager (0.01 USD/AZ-hour "

@@ -11,6 +11,7 @@ those weights itself, so Pulumi ignores the rules' actions after creating them: 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -178,6 +179,8 @@ class BlueGreenArgs:
     """ACM certificate of the site; None serves plain HTTP and needs insecure_allow_plain_http."""
     insecure_allow_plain_http: bool = False
     """INSECURE: without a certificate, serve the site on plain HTTP (port 80)."""
+    dualstack: bool = False
+    """Answer over IPv6 too (the public subnets must have IPv6 blocks)."""
     container_port: int = 8080
     """Port the tasks listen on (the target groups' port)."""
     strategy: DeploymentStrategy = DeploymentStrategy()
@@ -289,11 +292,16 @@ class BlueGreen(pulumi.ComponentResource):
             opts=child,
         )
         public_ports = (80, 443) if args.https else (80,)
-        for port in public_ports:
+        internet = (
+            (("", "0.0.0.0/0"), ("ipv6-", "::/0")) if args.dualstack else (("", "0.0.0.0/0"),)
+        )
+        for (family, everyone), port in itertools.product(internet, public_ports):
+            ipv6 = ":" in everyone
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-internet-{port}",
+                f"{name}-from-internet-{family}{port}",
                 security_group_id=self._sg.id,
-                cidr_ipv4="0.0.0.0/0",
+                cidr_ipv4=None if ipv6 else everyone,
+                cidr_ipv6=everyone if ipv6 else None,
                 ip_protocol="tcp",
                 from_port=port,
                 to_port=port,
@@ -328,7 +336,7 @@ class BlueGreen(pulumi.ComponentResource):
             f"{name}-alb",
             load_balancer_type="application",
             internal=False,
-            ip_address_type="ipv4",
+            ip_address_type="dualstack" if args.dualstack else "ipv4",
             security_groups=[self._sg.id],
             subnets=args.public_subnet_ids,
             drop_invalid_header_fields=True,

@@ -260,6 +260,8 @@ class EcsServiceArgs:
     """DNS name of the load balancer (the alias target)."""
     load_balancer_zone_id: pulumi.Input[str] | None = None
     """Hosted zone of the load balancer's DNS name."""
+    ipv6: bool = False
+    """The load balancer is dual-stack: publish an AAAA alias next to the A alias."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -614,21 +616,21 @@ class EcsService(pulumi.ComponentResource):
 
         # DNS ---------------------------------------------------------------------------------
         if args.dns_zone_id is not None:
-            # A only: the load balancer is IPv4 (the VPC has no IPv6 subnets), so an AAAA
-            # alias would have no addresses behind it.
+            # AAAA only with a dual-stack load balancer: otherwise it has no IPv6 address.
             alias: Any = {
                 "name": args.load_balancer_dns_name,
                 "zone_id": args.load_balancer_zone_id,
                 "evaluate_target_health": True,
             }
-            aws.route53.Record(
-                f"{name}-dns-a",
-                zone_id=args.dns_zone_id,
-                name=args.domain,
-                type="A",
-                aliases=[alias],
-                opts=child,
-            )
+            for record_type in ("A", "AAAA") if args.ipv6 else ("A",):
+                aws.route53.Record(
+                    f"{name}-dns-{record_type.lower()}",
+                    zone_id=args.dns_zone_id,
+                    name=args.domain,
+                    type=record_type,
+                    aliases=[alias],
+                    opts=child,
+                )
 
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -41,6 +43,9 @@ class NetworkArgs:
     """Interface endpoints for ECR, Logs and Secrets Manager (cost per AZ-hour); off by default."""
     flow_log_retention_days: int = 30
     """Days flow logs are kept."""
+    ipv6: bool = True
+    """An Amazon-provided IPv6 block for the VPC and a /64 for each public subnet (routed to
+    the Internet Gateway), so the load balancer can answer over IPv6; other tiers stay IPv4."""
     availability_zones: tuple[str, ...] = field(default=())
     """AZ names to use; empty takes the first available ones of the region."""
 
@@ -84,6 +89,16 @@ primary=$(ip -o route get 1.1.1.1 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')
 iptables -t nat -A POSTROUTING -o "$primary" -j MASQUERADE
 iptables -A FORWARD -j ACCEPT
 """
+
+
+def ipv6_subnet(index: int) -> Callable[[str], str]:
+    """The index-th /64 of the VPC's IPv6 block (AWS gives a VPC a /56: 256 of them)."""
+
+    def pick(vpc_block: str) -> str:
+        block = ipaddress.IPv6Network(vpc_block)
+        return str(next(itertools.islice(block.subnets(new_prefix=64), index, None)))
+
+    return pick
 
 
 def _service_name(service: str) -> Callable[[str], str]:
@@ -140,6 +155,7 @@ class Network(pulumi.ComponentResource):
             cidr_block=args.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
+            assign_generated_ipv6_cidr_block=args.ipv6,
             tags={"Name": f"{name}-vpc"},
             opts=child,
         )
@@ -156,12 +172,13 @@ class Network(pulumi.ComponentResource):
             f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child
         )
 
-        def subnets(tier: str, cidrs: tuple[str, ...]) -> list[aws.ec2.Subnet]:
+        def subnets(tier: str, cidrs: tuple[str, ...], ipv6: bool = False) -> list[aws.ec2.Subnet]:
             return [
                 aws.ec2.Subnet(
                     f"{name}-{tier}-{i}",
                     vpc_id=vpc.id,
                     cidr_block=cidr,
+                    ipv6_cidr_block=vpc.ipv6_cidr_block.apply(ipv6_subnet(i)) if ipv6 else None,
                     availability_zone=zone(i),
                     # No subnet hands out public IPs: what needs one asks for it explicitly.
                     map_public_ip_on_launch=False,
@@ -171,7 +188,7 @@ class Network(pulumi.ComponentResource):
                 for i, cidr in enumerate(cidrs)
             ]
 
-        public = subnets("public", args.public_subnet_cidrs)
+        public = subnets("public", args.public_subnet_cidrs, ipv6=args.ipv6)
         private = subnets("private", args.private_subnet_cidrs)
         database = subnets("database", args.database_subnet_cidrs)
 
@@ -185,6 +202,14 @@ class Network(pulumi.ComponentResource):
             gateway_id=igw.id,
             opts=child,
         )
+        if args.ipv6:
+            aws.ec2.Route(
+                f"{name}-public-default-ipv6",
+                route_table_id=public_rt.id,
+                destination_ipv6_cidr_block="::/0",
+                gateway_id=igw.id,
+                opts=child,
+            )
         for i, subnet in enumerate(public):
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-rta-{i}",

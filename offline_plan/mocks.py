@@ -9,6 +9,7 @@ parent, the provider and the resource options that matter for review (protect, i
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -162,6 +163,13 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:{kind}/app/"
                 f"{_digest(name, length=16)}"
             }
+        if typ == "aws:ec2/vpc:Vpc":
+            if not inputs.get("assignGeneratedIpv6CidrBlock"):
+                return {"ipv6CidrBlock": ""}
+            # An Amazon-provided /56, as AWS hands one to a VPC.
+            group, byte = _digest(name, "ipv6", length=4), _digest(name, "ipv6", length=2)
+            block = ipaddress.IPv6Network(f"2600:1f18:{group}:{byte}00::/56")
+            return {"ipv6CidrBlock": str(block)}
         if typ == "aws:ecr/repository:Repository":
             return {
                 "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{out['name']}",

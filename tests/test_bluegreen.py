@@ -428,3 +428,25 @@ def test_metrics_are_hidden_from_the_internet_by_a_rule_ahead_of_ecs(https: Reco
     assert action["type"] == "fixed-response"
     assert action["fixedResponse"]["statusCode"] == "404"
     assert hidden.ignore_changes == ()
+
+
+def test_dualstack_load_balancer_admits_the_ipv6_internet_on_80_and_443_only(build) -> None:
+    rec = build_bg(build, dualstack=True)
+    assert rec.one("aws:lb/loadBalancer:LoadBalancer").inputs["ipAddressType"] == "dualstack"
+    public = sorted(
+        (r.inputs.get("cidrIpv4", ""), r.inputs.get("cidrIpv6", ""), r.inputs["fromPort"])
+        for r in rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name.startswith("web-from-internet-")
+    )
+    assert public == [
+        ("", "::/0", 80),
+        ("", "::/0", 443),
+        ("0.0.0.0/0", "", 80),
+        ("0.0.0.0/0", "", 443),
+    ]
+
+
+def test_ipv4_only_load_balancer_has_no_ipv6_rules(https: Recording) -> None:
+    assert https.one("aws:lb/loadBalancer:LoadBalancer").inputs["ipAddressType"] == "ipv4"
+    rules = https.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert all("cidrIpv6" not in r.inputs for r in rules)

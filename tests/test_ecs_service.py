@@ -555,3 +555,36 @@ def test_database_admits_the_service_tasks(stack: str, request: Any) -> None:
     service_sg = rec.named("web-sg").outputs["id"]
     rule = rec.named("db-from-service").inputs
     assert (rule["referencedSecurityGroupId"], rule["fromPort"]) == (service_sg, 5432)
+
+
+DNS = {
+    "dns_zone_id": "Z0123456789EXAMPLE",
+    "domain": "www.example.com",
+    "load_balancer_dns_name": "web-123.us-east-1.elb.amazonaws.com",
+    "load_balancer_zone_id": "Z35SXDOTRQ7X7K",
+}
+
+
+def test_site_name_is_an_alias_of_the_load_balancer_a_and_aaaa(build) -> None:
+    rec = build_service(build, ipv6=True, **DNS)
+    records = rec.of_type("aws:route53/record:Record")
+    assert sorted(r.inputs["type"] for r in records) == ["A", "AAAA"]
+    for record in records:
+        assert record.inputs["name"] == "www.example.com"
+        assert record.inputs["zoneId"] == "Z0123456789EXAMPLE"
+        assert record.inputs["aliases"] == [
+            {
+                "name": "web-123.us-east-1.elb.amazonaws.com",
+                "zoneId": "Z35SXDOTRQ7X7K",
+                "evaluateTargetHealth": True,
+            }
+        ]
+
+
+def test_ipv4_only_site_gets_no_aaaa_record(build) -> None:
+    rec = build_service(build, **DNS)
+    assert [r.inputs["type"] for r in rec.of_type("aws:route53/record:Record")] == ["A"]
+
+
+def test_no_dns_zone_means_no_records(fargate: Recording) -> None:
+    assert fargate.of_type("aws:route53/record:Record") == []

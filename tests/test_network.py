@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable
 
@@ -52,7 +53,7 @@ def test_instance_strategy_declares_exactly_these_resources(network) -> None:
         "aws:ec2/subnet:Subnet": 6,
         "aws:ec2/routeTable:RouteTable": 4,
         "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
-        "aws:ec2/route:Route": 3,
+        "aws:ec2/route:Route": 4,
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
@@ -106,8 +107,34 @@ def test_only_the_public_route_table_routes_to_the_internet_gateway(network) -> 
         rec = network(2, nat_strategy=strategy)
         igw = rec.one("aws:ec2/internetGateway:InternetGateway").id
         to_igw = [r for r in rec.of_type("aws:ec2/route:Route") if r.inputs.get("gatewayId") == igw]
-        assert [r.name for r in to_igw] == ["net-public-default"]
+        assert [r.name for r in to_igw] == ["net-public-default", "net-public-default-ipv6"]
+        public = rec.named("net-public-rt").id
+        assert {r.inputs["routeTableId"] for r in to_igw} == {public}
         assert to_igw[0].inputs["destinationCidrBlock"] == "0.0.0.0/0"
+        assert to_igw[1].inputs["destinationIpv6CidrBlock"] == "::/0"
+
+
+def test_only_public_subnets_get_ipv6_blocks_from_the_vpc(network) -> None:
+    rec = network(3)
+    vpc = rec.one("aws:ec2/vpc:Vpc")
+    assert vpc.inputs["assignGeneratedIpv6CidrBlock"] is True
+    first_three = list(ipaddress.IPv6Network(vpc.outputs["ipv6CidrBlock"]).subnets(8))[:3]
+    blocks = {r.name: r.inputs.get("ipv6CidrBlock") for r in rec.of_type("aws:ec2/subnet:Subnet")}
+    assert [blocks[f"net-public-{i}"] for i in range(3)] == [str(b) for b in first_three]
+    assert all(
+        blocks[f"net-{tier}-{i}"] is None for tier in ("private", "database") for i in range(3)
+    )
+
+
+def test_ipv6_can_be_left_off(network) -> None:
+    rec = network(2, ipv6=False)
+    assert "assignGeneratedIpv6CidrBlock" not in rec.one("aws:ec2/vpc:Vpc").inputs or (
+        rec.one("aws:ec2/vpc:Vpc").inputs["assignGeneratedIpv6CidrBlock"] is False
+    )
+    assert all("ipv6CidrBlock" not in r.inputs for r in rec.of_type("aws:ec2/subnet:Subnet"))
+    assert all(
+        "destinationIpv6CidrBlock" not in r.inputs for r in rec.of_type("aws:ec2/route:Route")
+    )
 
 
 def test_database_subnets_have_no_route_out_of_the_vpc(network) -> None:

@@ -144,3 +144,14 @@ def test_access_log_buckets_carry_the_name_the_deploy_roles_may_manage(stage, pr
     for rec, stack in ((stage, "stage"), (prod, "prod")):
         (bucket,) = rec.of_type("aws:s3/bucket:Bucket")
         assert bucket.inputs["bucketPrefix"] == f"ecs-platform-{stack}-alb-logs-"
+
+
+def test_sites_with_a_domain_answer_over_ipv4_and_ipv6(stage, prod) -> None:
+    for rec in (stage, prod):
+        assert rec.one("aws:lb/loadBalancer:LoadBalancer").inputs["ipAddressType"] == "dualstack"
+        types = sorted(
+            r.inputs["type"]
+            for r in rec.of_type("aws:route53/record:Record")
+            if r.inputs.get("aliases")
+        )
+        assert types == ["A", "AAAA"]
