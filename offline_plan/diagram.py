@@ -99,7 +99,8 @@ def dot_source(stack: str, view: StackView) -> str:
     lines.append(_node("igw", "Internet Gateway", fillcolor="#eef2f6"))
     if lbs:
         lb = lbs[0]
-        label = "Application Load Balancer\nHTTPS, blue + green target groups"
+        stack_ips = "IPv4 + IPv6" if lb.inputs.get("ipAddressType") == "dualstack" else "IPv4"
+        label = f"Application Load Balancer ({stack_ips})\nHTTPS, blue + green target groups"
         if waf:
             label += f"\nWAF: {len(waf[0].inputs.get('rules') or [])} managed rule groups"
         lines.append(_node("alb", label, fillcolor="#e8f0fb"))
