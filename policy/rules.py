@@ -107,6 +107,19 @@ def _index(resources: Iterable[Resource] | StackIndex) -> StackIndex:
     return resources if isinstance(resources, StackIndex) else StackIndex(resources)
 
 
+def _without_companion(
+    index: StackIndex, subject_type: str, companion_type: str, ref: str, message: str
+) -> list[Outcome]:
+    """A violation for each `subject_type` resource that no `companion_type` resource points
+    at through its `ref` property (a VPC without a flow log, a secret without rotation...)."""
+    companions = index.of_type(companion_type)
+    return [
+        Violation(message, resource=subject)
+        for subject in index.of_type(subject_type)
+        if not any(subject in index.refs(companion, ref) for companion in companions)
+    ]
+
+
 def _known(value: Any) -> bool:
     return value is not None and value is not UNKNOWN
 
@@ -1241,13 +1254,9 @@ ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 def vpc_flow_logs(
     resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
 ) -> list[Outcome]:
-    index = _index(resources)
-    logs = index.of_type("aws:ec2/flowLog:FlowLog")
-    return [
-        Violation("VPC has no flow log", resource=vpc)
-        for vpc in index.of_type(VPC)
-        if not any(vpc in index.refs(log, "vpcId") for log in logs)
-    ]
+    return _without_companion(
+        _index(resources), VPC, "aws:ec2/flowLog:FlowLog", "vpcId", "VPC has no flow log"
+    )
 
 
 @stack_rule(
@@ -1258,15 +1267,13 @@ def vpc_flow_logs(
 def vpc_default_sg(
     resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
 ) -> list[Outcome]:
-    index = _index(resources)
-    defaults = index.of_type(DEFAULT_SECURITY_GROUP)
-    return [
-        Violation(
-            "the VPC's default security group is not managed (it allows traffic)", resource=vpc
-        )
-        for vpc in index.of_type(VPC)
-        if not any(vpc in index.refs(d, "vpcId") for d in defaults)
-    ]
+    return _without_companion(
+        _index(resources),
+        VPC,
+        DEFAULT_SECURITY_GROUP,
+        "vpcId",
+        "the VPC's default security group is not managed (it allows traffic)",
+    )
 
 
 @stack_rule(
@@ -1788,13 +1795,13 @@ def s3_logging(
 def ecr_lifecycle(
     resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
 ) -> list[Outcome]:
-    index = _index(resources)
-    policies = index.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
-    return [
-        Violation("no lifecycle policy", resource=repo)
-        for repo in index.of_type(ECR_REPOSITORY)
-        if not any(repo in index.refs(p, "repository") for p in policies)
-    ]
+    return _without_companion(
+        _index(resources),
+        ECR_REPOSITORY,
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "repository",
+        "no lifecycle policy",
+    )
 
 
 @stack_rule(
@@ -1824,13 +1831,13 @@ def alb_waf(
 def secrets_rotation(
     resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
 ) -> list[Outcome]:
-    index = _index(resources)
-    rotations = index.of_type("aws:secretsmanager/secretRotation:SecretRotation")
-    return [
-        Violation("no rotation configured", resource=s)
-        for s in index.of_type("aws:secretsmanager/secret:Secret")
-        if not any(s in index.refs(rot, "secretId") for rot in rotations)
-    ]
+    return _without_companion(
+        _index(resources),
+        "aws:secretsmanager/secret:Secret",
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "secretId",
+        "no rotation configured",
+    )
 
 
 # --- Running the rules ------------------------------------------------------------------
