@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,9 +102,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             or f"arn:aws:{_service_of(typ)}:{self.region}:{ACCOUNT_ID}:{typ.split(':')[-1].lower()}"
             f"/{arn_name}",
         }
-        if "name" not in inputs and typ not in _NAMELESS:
+        if "name" not in inputs:
             out["name"] = arn_name
-        if isinstance(inputs.get("tags"), dict) or typ in _TAGGED_WITHOUT_TAGS_INPUT:
+        if isinstance(inputs.get("tags"), dict):
             defaults = self._defaults_for(args.provider or "")
             out["tagsAll"] = {**defaults, **(inputs.get("tags") or {})}
         out.update(self._computed(typ, name, inputs, out))
@@ -376,12 +375,6 @@ class AwsMocks(pulumi.runtime.Mocks):
         return None
 
 
-# Resource types whose `name` is not an AWS name (or that have none): no name is invented.
-_NAMELESS = frozenset()
-# Types that get tagsAll even when the program sets no tags of its own.
-_TAGGED_WITHOUT_TAGS_INPUT: frozenset[str] = frozenset()
-
-
 class RecordingMonitor(runtime_mocks.MockMonitor):
     """A mock monitor that keeps every registration with its parent and options."""
 
@@ -459,18 +452,8 @@ class Recording:
         assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
         return found[0]
 
-    def children_of(self, urn: str) -> list[RecordedResource]:
-        return [r for r in self.resources if r.parent == urn]
-
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.resources:
             out[r.type] = out.get(r.type, 0) + 1
         return out
-
-    def where(self, predicate: Callable[[RecordedResource], bool]) -> list[RecordedResource]:
-        return [r for r in self.resources if predicate(r)]
-
-
-def types_in(resources: Iterable[RecordedResource]) -> set[str]:
-    return {r.type for r in resources}
