@@ -753,8 +753,7 @@ def _parse_area(area: str, cls: type, raw: Any, issues: list[Issue]) -> Any:
         if problem is None and value is not None:
             problem = _bounds_problem(value, meta)
         if problem is None and value is not None and meta["check"] is not None:
-            checked = value if not isinstance(value, tuple) else None
-            problem = meta["check"](checked) if checked is not None else None
+            problem = meta["check"](value)
         if problem is not None:
             issues.append(Issue(path, raw[key], problem))
             continue
@@ -1181,16 +1180,14 @@ def raw_project_config() -> dict[str, Any]:
 
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{PROJECT}:"
-    raw = {
-        key[len(prefix) :]: _decode(value)
-        for key, value in merged.items()
-        if key.startswith(prefix)
-    }
-    # Strings that happen to look like JSON numbers stay strings where a string is expected.
-    if "acknowledgeUnsafeProduction" in raw and not isinstance(
-        raw["acknowledgeUnsafeProduction"], str
-    ):
-        raw["acknowledgeUnsafeProduction"] = str(raw["acknowledgeUnsafeProduction"])
+    # String settings are taken as written ("123" or "true" as a reason stays text); the
+    # rest arrive as JSON text (objects, lists, booleans).
+    text_keys = {key for key, (kind, _default, _doc) in SCALARS.items() if kind is str}
+    raw = {}
+    for key, value in merged.items():
+        if key.startswith(prefix):
+            name = key[len(prefix) :]
+            raw[name] = value if name in text_keys else _decode(value)
     return raw
 
 

@@ -325,3 +325,19 @@ def test_shipped_stack_files_load() -> None:
         }
         loaded = load_settings(stack, raw, region=config["aws:region"])
         assert loaded.stack == stack
+
+
+def test_a_reason_that_looks_like_json_stays_text() -> None:
+    import pulumi.runtime
+
+    pulumi.runtime.set_all_config(
+        {
+            "ecs-platform:acknowledgeUnsafeProduction": "true",
+            "ecs-platform:production": "true",
+            "ecs-platform:network": '{"azCount": 3}',
+        }
+    )
+    raw = settings.raw_project_config()
+    assert raw["acknowledgeUnsafeProduction"] == "true"
+    assert raw["production"] is True
+    assert raw["network"] == {"azCount": 3}
