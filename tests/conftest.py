@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -15,11 +14,7 @@ from offline_plan.render import record, render_stack
 def build() -> Callable[..., Recording]:
     """Runs a function that declares resources under the mock engine, returns what it
     declared once every registration has settled: `build(lambda: Network("net", args))`."""
-
-    def run(fn: Callable[[], Any], **kwargs: Any) -> Recording:
-        return record(fn, **kwargs)
-
-    return run
+    return record
 
 
 @pytest.fixture(scope="session")
