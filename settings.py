@@ -321,7 +321,11 @@ class DatabaseSettings:
         7, "Days automated backups are kept (production: 7+).", minimum=1, maximum=35
     )
     final_snapshot: bool = setting(True, "Take a snapshot when the instance is deleted.")
-    protect: bool = setting(True, "Pulumi `protect`: `pulumi destroy` refuses to delete it.")
+    protect: bool = setting(
+        True,
+        "Pulumi `protect`: `pulumi destroy` refuses to delete it (protectStatefulResources "
+        "turns it on too).",
+    )
     performance_insights: bool = setting(True, "Performance Insights, 7 days, KMS-encrypted.")
     monitoring_interval_seconds: int = setting(
         60, "Enhanced monitoring interval; 0 turns it off.", one_of=(0, 1, 5, 10, 15, 30, 60)
@@ -589,6 +593,13 @@ SCALARS: dict[str, tuple[type, Any, str]] = {
         "",
         "Reason for running production with a safety setting off; empty for none.",
     ),
+    "protectStatefulResources": (
+        bool,
+        True,
+        "Pulumi `protect` and `retainOnDelete` on what cannot be recreated without loss: the "
+        "stack's KMS key, the ECR repository and the database (required in production); "
+        "false makes them disposable with the stack (the repository is force-deleted).",
+    ),
 }
 
 
@@ -609,6 +620,7 @@ class StackSettings:
     region: str
     production: bool
     acknowledge_unsafe_production: str
+    protect_stateful_resources: bool
     tags: TagSettings
     network: NetworkSettings
     dns: DnsSettings
@@ -1147,9 +1159,17 @@ def load_settings(stack: str, raw: Mapping[str, Any], region: str = "us-east-1")
 
     areas = {area: _parse_area(area, cls, raw.get(area), issues) for area, cls in AREAS.items()}
     subnets = _network_issues(areas["network"], issues)
-    _cross_issues(
-        areas, scalars["production"], bool(scalars["acknowledgeUnsafeProduction"].strip()), issues
-    )
+    acknowledged = bool(scalars["acknowledgeUnsafeProduction"].strip())
+    _cross_issues(areas, scalars["production"], acknowledged, issues)
+    if scalars["production"] and not acknowledged and not scalars["protectStatefulResources"]:
+        issues.append(
+            Issue(
+                "protectStatefulResources",
+                False,
+                "must be true in production; to run without it, give the reason in "
+                "acknowledgeUnsafeProduction",
+            )
+        )
 
     if issues:
         raise SettingsError(stack, issues)
@@ -1159,6 +1179,7 @@ def load_settings(stack: str, raw: Mapping[str, Any], region: str = "us-east-1")
         region=region,
         production=scalars["production"],
         acknowledge_unsafe_production=scalars["acknowledgeUnsafeProduction"],
+        protect_stateful_resources=scalars["protectStatefulResources"],
         subnets=subnets,
         **areas,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 import pulumi
@@ -12,6 +14,32 @@ from components.policies import assume_role_policy
 
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
+
+
+# DeleteDBInstance, FinalDBSnapshotIdentifier (RDS API reference): 1 to 255 letters, digits or
+# hyphens, first a letter, no two hyphens in a row, not ending in a hyphen.
+_SNAPSHOT_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
+
+
+def final_snapshot_identifier(identifier: str, *generation: str) -> str:
+    """Name of the snapshot RDS takes when the instance is deleted: the identifier plus a digest
+    of what identifies this incarnation of the instance.
+
+    The provider reads the name from state at delete time (it is never sent to RDS before),
+    and RDS refuses a name a snapshot already has (DBSnapshotAlreadyExists). A fixed name
+    therefore breaks the second deletion of a stack, and the deletion of a replaced instance.
+    `generation` holds values that change whenever the instance is created anew: the id AWS
+    gave the stack's database security group (a re-created stack gets a new one) and the
+    inputs whose change replaces the instance (key, database name, master user, engine).
+    A digest of them is stable across `pulumi up`s, so the name never causes a diff."""
+    digest = hashlib.sha256("\0".join(generation).encode()).hexdigest()[:12]
+    name = f"{identifier}-final-{digest}"
+    if not _SNAPSHOT_IDENTIFIER.match(name):
+        raise ValueError(
+            f"final snapshot identifier {name!r} breaks RDS's rule: 1 to 255 letters, digits "
+            "or hyphens, first a letter, no two hyphens in a row, not ending in a hyphen"
+        )
+    return name
 
 
 def parameter_group_family(engine_version: str) -> str:
@@ -49,6 +77,9 @@ class DatabaseArgs:
     """Snapshot on deletion."""
     protect: bool = True
     """Pulumi refuses to delete the instance."""
+    retain_on_delete: bool = True
+    """Deleting the stack (or the resource) leaves the instance in AWS instead of deleting
+    it; off makes the database disposable with its stack."""
     performance_insights: bool = True
     """Performance Insights (7 days, free tier), encrypted with the key."""
     monitoring_interval_seconds: int = 60
@@ -168,7 +199,17 @@ class Database(pulumi.ComponentResource):
             maintenance_window="sun:04:00-sun:04:30",
             copy_tags_to_snapshot=True,
             skip_final_snapshot=not args.final_snapshot,
-            final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot else None,
+            final_snapshot_identifier=(
+                pulumi.Output.all(
+                    self._sg.id, args.kms_key_arn, args.database_name, args.master_username
+                ).apply(
+                    lambda generation: final_snapshot_identifier(
+                        args.identifier, "postgres", *generation
+                    )
+                )
+                if args.final_snapshot
+                else None
+            ),
             auto_minor_version_upgrade=True,
             performance_insights_enabled=args.performance_insights,
             performance_insights_kms_key_id=args.kms_key_arn if args.performance_insights else None,
@@ -178,7 +219,12 @@ class Database(pulumi.ComponentResource):
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             ca_cert_identifier="rds-ca-rsa2048-g1",
             tags={"Name": f"{name}-instance"},
-            opts=ResourceOptions(parent=self, protect=args.protect, depends_on=log_groups),
+            opts=ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                retain_on_delete=args.retain_on_delete,
+                depends_on=log_groups,
+            ),
         )
         self.address = instance.address
         self.port = POSTGRES_PORT

@@ -19,6 +19,10 @@ class StackKeyArgs:
     """Alias name without `alias/`, unique per stack (e.g. ecs-platform-stage)."""
     deletion_window_days: int = 30
     """Days a scheduled deletion waits (7-30); the longest window is the safest default."""
+    protect: bool = True
+    """Pulumi refuses to delete the key, and deleting the stack leaves it in AWS instead of
+    scheduling its deletion: everything the stack encrypted (database, snapshots, images,
+    logs) stays readable. Off makes the key disposable with its stack."""
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
@@ -68,6 +72,8 @@ class StackKey(pulumi.ComponentResource):
                 condition={"StringEquals": {"aws:SourceAccount": account.account_id}},
             ),
         )
+        # The alias is not retained: a re-created stack creates its alias again, and a retained
+        # one would make that CreateAlias fail (AlreadyExistsException).
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Encrypts logs, data and topics of {args.alias}",
@@ -75,7 +81,7 @@ class StackKey(pulumi.ComponentResource):
             deletion_window_in_days=args.deletion_window_days,
             policy=policy,
             tags={"Name": args.alias},
-            opts=child,
+            opts=ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         aws.kms.Alias(
             f"{name}-alias", name=f"alias/{args.alias}", target_key_id=key.key_id, opts=child

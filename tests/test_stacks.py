@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
+import pytest
+
 from offline_plan.mocks import RecordedResource, Recording
-from settings import STACK_TAG_KEYS
+from offline_plan.render import read_stack_config, render_stack
+from settings import STACK_TAG_KEYS, SettingsError
+
+STATEFUL = ("aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:rds/instance:Instance")
 
 OPEN = ("0.0.0.0/0", "::/0")
 
@@ -51,6 +58,45 @@ def test_prod_database_is_multi_az_protected_and_kept_on_deletion(prod) -> None:
     assert db.inputs["skipFinalSnapshot"] is False
     assert db.protect is True
     assert db.inputs["backupRetentionPeriod"] >= 7
+
+
+def test_prod_key_repository_and_database_are_protected_and_retained_on_delete(prod) -> None:
+    for type_token in STATEFUL:
+        resource = prod.one(type_token)
+        assert (resource.protect, resource.retain_on_delete) == (True, True), type_token
+    assert prod.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False
+
+
+def test_stage_key_repository_and_database_are_disposable(stage) -> None:
+    for type_token in STATEFUL:
+        resource = stage.one(type_token)
+        assert (resource.protect, resource.retain_on_delete) == (False, False), type_token
+    # A repository holding images is deleted only when forced (ECR DeleteRepository).
+    assert stage.one("aws:ecr/repository:Repository").inputs["forceDelete"] is True
+
+
+def test_prod_refuses_to_run_with_disposable_stateful_resources() -> None:
+    values, _secrets = read_stack_config("prod")
+    values = {**values, "ecs-platform:protectStatefulResources": "false"}
+    with pytest.raises(SettingsError, match="protectStatefulResources"):
+        render_stack("prod", config=values)
+
+
+def test_stage_nat_instances_carry_the_tags_their_permissions_are_scoped_to(stage) -> None:
+    # The boundary and the NAT role allow the boot script's EC2 calls only on instances and
+    # interfaces tagged Project=ecs-platform, Environment=<stack>, Role=nat; default tags
+    # never reach what an Auto Scaling group launches.
+    wanted = {"Project": "ecs-platform", "Environment": "stage", "Role": "nat"}
+    templates = stage.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    nat_templates = [t for t in templates if t.parent_type == "ecs-platform:network:Network"]
+    assert len(nat_templates) == 2
+    for template in nat_templates:
+        for spec in template.inputs["tagSpecifications"]:
+            if spec["resourceType"] in ("instance", "network-interface"):
+                assert wanted.items() <= spec["tags"].items(), spec
+        assert "nat-setup.service" in base64.b64decode(template.inputs["userData"]).decode()
+    for eni in stage.of_type("aws:ec2/networkInterface:NetworkInterface"):
+        assert wanted.items() <= eni.inputs["tags"].items()
 
 
 def test_databases_are_never_public(stage, prod) -> None:
@@ -117,11 +163,28 @@ def test_resource_names_are_unique(stage, prod) -> None:
 
 def test_stage_and_prod_differ_in_physical_names(stage, prod) -> None:
     def fixed(rec: Recording) -> set[str]:
-        return {r.inputs["identifier"] for r in rec.of_type("aws:rds/instance:Instance")} | {
-            r.inputs["name"] for r in rec.of_type("aws:kms/alias:Alias")
-        }
+        return (
+            {r.inputs["identifier"] for r in rec.of_type("aws:rds/instance:Instance")}
+            | {r.inputs["name"] for r in rec.of_type("aws:kms/alias:Alias")}
+            | {
+                r.inputs["name"]
+                for r in rec.of_type("aws:cloudwatch/logGroup:LogGroup")
+                if "name" in r.inputs
+            }
+            | {r.inputs["dashboardName"] for r in rec.of_type("aws:cloudwatch/dashboard:Dashboard")}
+            | {r.inputs["alias"] for r in rec.of_type("aws:amp/workspace:Workspace")}
+        )
 
     assert fixed(stage).isdisjoint(fixed(prod))
+
+
+def test_auto_scaling_group_names_never_collide_between_stacks(stage, prod) -> None:
+    # Group names are unique per account and region (CreateAutoScalingGroup API reference):
+    # a group is auto-named or its name carries its stack.
+    for rec, stack in ((stage, "stage"), (prod, "prod")):
+        for group in rec.of_type("aws:autoscaling/group:Group"):
+            name = group.inputs.get("name")
+            assert name is None or stack in name, name
 
 
 def test_no_output_exposes_a_password(stage, prod) -> None:
