@@ -6,6 +6,8 @@ differ only by the values in their stack files.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
@@ -37,7 +39,10 @@ opts = ResourceOptions(
     transformations=[iam_scope(cfg.iam.role_path, cfg.iam.permissions_boundary_arn)],
 )
 
-key = StackKey("stack", StackKeyArgs(alias=cfg.name_prefix), opts=opts)
+# What cannot be recreated without loss (the key everything is encrypted with, the image
+# repository, the database) is protected and retained on delete where the stack says so.
+protect_stateful = cfg.protect_stateful_resources
+key = StackKey("stack", StackKeyArgs(alias=cfg.name_prefix, protect=protect_stateful), opts=opts)
 
 network = Network(
     "net",
@@ -52,6 +57,7 @@ network = Network(
         interface_endpoints=cfg.network.interface_endpoints,
         flow_log_retention_days=cfg.network.flow_log_retention_days,
         ipv6=cfg.network.ipv6,
+        stack_tags=cfg.stack_tags(),
     ),
     opts=opts,
 )
@@ -68,7 +74,12 @@ dns = (
 
 registry = Registry(
     "registry",
-    RegistryArgs(kms_key_arn=key.key_arn, image=cfg.release.image, version=cfg.release.version),
+    RegistryArgs(
+        kms_key_arn=key.key_arn,
+        image=cfg.release.image,
+        version=cfg.release.version,
+        protect=protect_stateful,
+    ),
     opts=opts,
 )
 
@@ -88,7 +99,9 @@ database = Database(
         deletion_protection=db.deletion_protection,
         backup_retention_days=db.backup_retention_days,
         final_snapshot=db.final_snapshot,
-        protect=db.protect,
+        # database.protect can only add Pulumi protection to what protectStatefulResources gives.
+        protect=db.protect or protect_stateful,
+        retain_on_delete=protect_stateful,
         performance_insights=db.performance_insights,
         monitoring_interval_seconds=db.monitoring_interval_seconds,
         database_name=db.database_name,
@@ -174,6 +187,8 @@ observability = Observability(
         alarm_period_seconds=obs.alarm_period_seconds,
         alarm_evaluation_periods=obs.alarm_evaluation_periods,
         log_retention_days=obs.log_retention_days,
+        # The Grafana token rotates by the deployment's date; components never read the clock.
+        today=datetime.now(UTC).date(),
     ),
     opts=opts,
 )

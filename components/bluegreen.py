@@ -6,6 +6,13 @@ default action) that forwards to the blue and green target groups with weights; 
 rule on the test listener does the same for test traffic. During a deployment ECS rewrites
 those weights itself, so Pulumi ignores the rules' actions after creating them: the next
 `pulumi up` must not move traffic back.
+
+Those two forward rules are the only rules on their listeners. ECS's guide to Application
+Load Balancer resources for blue/green deployments lists as a limitation that a deployment
+fails when the listener rules mix forward and non-forward actions (redirect, fixed-response,
+authenticate): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html
+So nothing is hidden from the internet by a rule: the website serves its Prometheus metrics
+on a port of its own that no target group reaches (EcsService, METRICS_PORT).
 """
 
 from __future__ import annotations
@@ -24,8 +31,10 @@ from components.policies import assume_role_policy, document, statement
 StrategyKind = Literal["rolling", "blue-green", "canary", "linear"]
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# The AWS Managed Policy Reference gives this policy's ARN without a path (no service-role/):
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html
 INFRASTRUCTURE_POLICY_ARN = (
-    "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 )
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
@@ -43,12 +52,7 @@ ECS_STRATEGY = {
 # The last stage before production traffic moves that a PAUSE hook may use (PAUSE hooks
 # cannot sit on the traffic-shift stages themselves).
 APPROVAL_STAGE = "POST_TEST_TRAFFIC_SHIFT"
-
-
-# Listener rule priorities: paths the internet must not reach come first, then the rule ECS
-# moves traffic with.
-HIDDEN_PATHS = ("/metrics", "/metrics/*")
-HIDDEN_PATHS_PRIORITY = 1
+# Priority of the one rule on each listener: the rule ECS moves traffic with.
 ECS_RULE_PRIORITY = 10
 
 
@@ -152,7 +156,12 @@ def forward_action(blue_arn: Any, green_arn: Any) -> Any:
 
 
 def not_found_action() -> Any:
-    """Default action of a listener: what no rule matches gets a plain 404."""
+    """Default action of a listener: what no rule matches gets a plain 404 (nothing does: the
+    ECS rule matches /*). ECS shifts traffic by rewriting the listener rules it is given
+    (advanced_configuration.production_listener_rule / test_listener_rule), not this action.
+    The ELB guide calls the default action the listener's "default rule"; ECS's limitation
+    names mixed forward and non-forward *rules* and does not say whether the default counts,
+    so this stays the one non-forward action on ECS's listeners."""
     return [
         {
             "type": "fixed-response",
@@ -268,7 +277,8 @@ class BlueGreen(pulumi.ComponentResource):
     test_rule_arn: pulumi.Output[str]
     """Listener rule that carries test traffic."""
     infrastructure_role_arn: pulumi.Output[str]
-    """Role ECS uses to rewrite the rules and target groups during a deployment."""
+    """Role ECS uses to rewrite the rules and target groups during a deployment; resolves only
+    once its managed policy is attached, so a service given it waits for the attachment."""
     deployment_configuration: dict[str, Any]
     """The service's deployment configuration for the strategy, as plain data."""
     web_acl_arn: pulumi.Output[str] | None
@@ -422,7 +432,8 @@ class BlueGreen(pulumi.ComponentResource):
             opts=child,
             **tls,
         )
-        # ECS rewrites these rules' forward weights during every deployment.
+        # ECS rewrites these rules' forward weights during every deployment. They are the only
+        # rules of their listeners: no fixed-response or redirect rule sits beside them.
         ecs_owned = ResourceOptions(parent=self, ignore_changes=["actions"])
         rules = {
             kind: aws.lb.ListenerRule(
@@ -437,18 +448,6 @@ class BlueGreen(pulumi.ComponentResource):
             for kind, listener in (("production", production), ("test", test))
         }
 
-        # The website's Prometheus metrics are for the collector next to it, not the internet:
-        # a rule of its own (fixed response only: ECS's rules stay forward-only) answers 404.
-        aws.lb.ListenerRule(
-            f"{name}-hide-metrics",
-            listener_arn=production.arn,
-            priority=HIDDEN_PATHS_PRIORITY,
-            actions=not_found_action(),
-            conditions=[{"path_pattern": {"values": list(HIDDEN_PATHS)}}],
-            tags={"Name": f"{name}-hide-metrics"},
-            opts=child,
-        )
-
         # Infrastructure role ECS shifts traffic with -------------------------------------------
         role = aws.iam.Role(
             f"{name}-ecs-infrastructure",
@@ -457,7 +456,7 @@ class BlueGreen(pulumi.ComponentResource):
             tags={"Name": f"{name}-ecs-infrastructure"},
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(
+        attachment = aws.iam.RolePolicyAttachment(
             f"{name}-ecs-infrastructure-policy",
             role=role.name,
             policy_arn=INFRASTRUCTURE_POLICY_ARN,
@@ -479,7 +478,11 @@ class BlueGreen(pulumi.ComponentResource):
         self.target_group_arn_suffixes = [blue.arn_suffix, green.arn_suffix]
         self.production_rule_arn = rules["production"].arn
         self.test_rule_arn = rules["test"].arn
-        self.infrastructure_role_arn = role.arn
+        # The role is useless to ECS until its policy is attached: whatever takes the ARN (the
+        # service's advanced_configuration) then depends on the attachment, not only the role.
+        self.infrastructure_role_arn = pulumi.Output.all(role.arn, attachment.id).apply(
+            lambda v: v[0]
+        )
         self.deployment_configuration = deployment_configuration(args.strategy)
         self.access_log_bucket = bucket.bucket
         self.register_outputs(

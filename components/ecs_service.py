@@ -4,13 +4,16 @@ instances) and the site's DNS records.
 
 A release is a new image reference: it makes a new task definition revision, and the service
 then runs the deployment configuration it is given (BlueGreen builds it), rolling back on the
-circuit breaker or on any of the rollback alarms.
+circuit breaker or on any of the rollback alarms. Without an approval gate `pulumi up` waits
+for that deployment's outcome and fails when ECS rolls it back (see `watches_release`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -24,6 +27,9 @@ from settings import FARGATE_SIZES
 
 CONTAINER_NAME = "web"
 COLLECTOR_NAME = "collector"
+# The website serves /metrics on this port only (app/website: METRICS_PORT); no target group,
+# listener or security group rule reaches it, the collector in the same task scrapes it.
+METRICS_PORT = 9102
 # The website image runs as this user (app/Dockerfile: USER 10001:10001).
 WEBSITE_USER = "10001:10001"
 # The image's own liveness check (app/Dockerfile HEALTHCHECK, app/website/healthcheck.py).
@@ -42,6 +48,53 @@ EXEC_CHANNEL_ACTIONS = [
     "ssmmessages:OpenDataChannel",
 ]
 DEFAULT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+
+
+# CreateCapacityProvider, request parameter `name` (Amazon ECS API Reference): up to 255
+# letters, numbers, underscores and hyphens, and it "can't be prefixed with aws, ecs, or
+# fargate". https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html
+CAPACITY_PROVIDER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+CAPACITY_PROVIDER_RESERVED_PREFIXES = ("aws", "ecs", "fargate")
+
+
+def capacity_provider_name(cluster_name: str) -> str:
+    """The EC2 capacity provider's name: the cluster's (unique per stack, as capacity provider
+    names are per account and region) behind a `cp-` prefix, because cluster names here
+    start with the project's `ecs-`, a prefix CreateCapacityProvider refuses."""
+    name = f"cp-{cluster_name}-ec2"
+    if not CAPACITY_PROVIDER_NAME.fullmatch(name) or name.lower().startswith(
+        CAPACITY_PROVIDER_RESERVED_PREFIXES
+    ):
+        raise ValueError(f"capacity provider name {name!r} is not one ECS accepts")
+    return name
+
+
+def watches_release(deployment_configuration: Mapping[str, Any]) -> bool:
+    """Whether `pulumi up` waits for a release to finish: yes, unless a PAUSE lifecycle hook
+    holds the deployment for an operator (waiting would then hold `pulumi up` until the
+    hook's timeout rolls the release back; the workflow follows that deployment instead)."""
+    hooks = deployment_configuration.get("lifecycle_hooks") or ()
+    return not any(hook.get("target_type") == "PAUSE" for hook in hooks)
+
+
+# Minutes a release needs besides its bake times: new tasks start and pass the target group's
+# health checks, old ones drain. The provider's own default is 20 minutes in all.
+RELEASE_MARGIN_MINUTES = 30
+
+
+def release_timeout_minutes(deployment_configuration: Mapping[str, Any]) -> int:
+    """How long `pulumi up` may wait for a release: the margin plus every bake time the
+    strategy adds (the final bake, the canary's, each linear step's)."""
+    config = deployment_configuration
+    minutes = RELEASE_MARGIN_MINUTES + int(config.get("bake_time_in_minutes") or 0)
+    canary = config.get("canary_configuration")
+    if canary:
+        minutes += int(canary.get("canary_bake_time_in_minutes") or 0)
+    linear = config.get("linear_configuration")
+    if linear:
+        steps = math.ceil(100 / float(linear["step_percent"]))
+        minutes += steps * int(linear.get("step_bake_time_in_minutes") or 0)
+    return minutes
 
 
 def capacity_provider_strategy(
@@ -81,6 +134,7 @@ def container_definitions(
     region: str,
     log_group: str,
     container_port: int,
+    metrics_port: int = METRICS_PORT,
     secret_arn: str,
     database_host: str,
     database_port: int,
@@ -113,8 +167,10 @@ def container_definitions(
         "portMappings": [
             {"containerPort": container_port, "protocol": "tcp", "name": "http"},
         ],
+        # Only the site's port is mapped: the metrics port is for the collector on localhost.
         "environment": [
             {"name": "PORT", "value": str(container_port)},
+            {"name": "METRICS_PORT", "value": str(metrics_port)},
             {"name": "APP_VERSION", "value": app_version},
             {"name": "APP_COLOR", "value": app_color},
             {"name": "STACK_NAME", "value": stack_name},
@@ -199,7 +255,8 @@ class EcsServiceArgs:
     load_balancer_security_group_id: pulumi.Input[str]
     """Security group of the load balancer: the only source the tasks admit."""
     load_balancers: Sequence[Mapping[str, Any]]
-    """The service's load balancer entries (BlueGreen.service_load_balancers)."""
+    """The service's load balancer entries (BlueGreen.service_load_balancers); applied when the
+    service is created, ECS owns which target group is primary afterwards."""
     deployment_configuration: Mapping[str, Any]
     """The service's deployment configuration (BlueGreen.deployment_configuration)."""
     load_balancer_arn_suffix: pulumi.Input[str]
@@ -217,7 +274,9 @@ class EcsServiceArgs:
     database_port: int = 5432
     """Port of the database."""
     container_port: int = 8080
-    """Port the website listens on."""
+    """Port the website listens on (the only one the load balancer reaches)."""
+    metrics_port: int = METRICS_PORT
+    """Port the website serves /metrics on, for the collector in the task only."""
     cpu: int = 256
     """Task CPU units."""
     memory: int = 512
@@ -279,6 +338,11 @@ class EcsServiceArgs:
             problems.append(f"fargate_spot_percent is {self.fargate_spot_percent}, allowed 0-100")
         if self.capacity == "ec2" and self.fargate_spot_percent:
             problems.append("fargate_spot_percent applies only to capacity fargate")
+        if self.metrics_port == self.container_port or not 1 <= self.metrics_port <= 65535:
+            problems.append(
+                f"metrics_port {self.metrics_port} must be a port (1-65535) other than "
+                f"container_port {self.container_port}"
+            )
         if len(self.target_group_arn_suffixes) != 2:
             problems.append("target_group_arn_suffixes must hold blue and green")
         if (self.prometheus_remote_write_url is None) != (self.prometheus_workspace_arn is None):
@@ -304,6 +368,11 @@ class EcsService(pulumi.ComponentResource):
     """ARN of the cluster."""
     service_name: pulumi.Output[str]
     """Name of the service."""
+    service_arn: pulumi.Output[str]
+    """ARN of the service: what a workflow follows a gated release's deployment with."""
+    watches_release: bool
+    """True when `pulumi up` waits for each release's outcome (no approval gate); False when
+    the release pauses for an operator and the workflow must follow the deployment."""
     task_definition_arn: pulumi.Output[str]
     """The current task definition revision."""
     security_group_id: pulumi.Output[str]
@@ -472,6 +541,7 @@ class EcsService(pulumi.ComponentResource):
                     region=v["region"],
                     log_group=v["log_group"],
                     container_port=args.container_port,
+                    metrics_port=args.metrics_port,
                     secret_arn=v["secret"],
                     database_host=v["host"],
                     database_port=args.database_port,
@@ -535,6 +605,15 @@ class EcsService(pulumi.ComponentResource):
         alarms: Any = {"alarm_names": args.rollback_alarm_names, "enable": True, "rollback": True}
         load_balancers: Any = [dict(entry) for entry in args.load_balancers]
         deployment: Any = dict(args.deployment_configuration)
+        # With wait_for_steady_state the provider (terraform-provider-aws, resource
+        # aws_ecs_service, internal/service/ecs/service.go: waitServiceStable ->
+        # statusServiceWaitForStable -> findDeploymentStatus) follows the service deployment
+        # a change starts (ListServiceDeployments, DescribeServiceDeployments) and fails the
+        # update when it ends STOPPED, ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED, with ECS's
+        # statusReason: a rolled-back release fails `pulumi up`. Behind an approval gate it
+        # would instead sit in the PAUSE hook until the hook's timeout rolls back.
+        watch = watches_release(deployment)
+        timeout = f"{release_timeout_minutes(deployment)}m"
         service = aws.ecs.Service(
             f"{name}-service",
             name=args.service_name,
@@ -556,10 +635,25 @@ class EcsService(pulumi.ComponentResource):
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             availability_zone_rebalancing="ENABLED",
+            wait_for_steady_state=watch,
             tags={"Name": f"{name}-service"},
-            # Autoscaling owns the task count once the service exists.
             opts=ResourceOptions(
-                parent=self, ignore_changes=["desiredCount"], depends_on=[cluster_providers]
+                parent=self,
+                # Autoscaling owns the task count once the service exists. ECS owns the load
+                # balancer block: a blue/green release moves production to the alternate
+                # target group, so which group is primary alternates release after release,
+                # and re-sending the declared pair pins blue and stops the alternation
+                # (hashicorp/terraform-provider-aws#45678). The provider's Read stores what
+                # DescribeServices reports; its Update sends loadBalancers only when they
+                # differ from the program (internal/service/ecs/service.go,
+                # resourceServiceUpdate). Ignoring the block after creation means neither a
+                # refresh nor a later `pulumi up` sends the declared pair back. A change to
+                # the container port or the target groups therefore needs a new service.
+                ignore_changes=["desiredCount", "loadBalancers"],
+                depends_on=[cluster_providers],
+                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)
+                if watch
+                else None,
             ),
         )
 
@@ -635,6 +729,8 @@ class EcsService(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.service_name = service.name
+        self.service_arn = service.arn
+        self.watches_release = watch
         self.task_definition_arn = task_definition.arn
         self.security_group_id = sg.id
         self.log_group_name = log_group.name
@@ -644,6 +740,7 @@ class EcsService(pulumi.ComponentResource):
             {
                 "cluster_name": self.cluster_name,
                 "service_name": self.service_name,
+                "service_arn": self.service_arn,
                 "task_definition_arn": self.task_definition_arn,
                 "security_group_id": self.security_group_id,
                 "log_group_name": self.log_group_name,
@@ -749,7 +846,7 @@ class EcsService(pulumi.ComponentResource):
         )
         return aws.ecs.CapacityProvider(
             f"{name}-ec2-capacity",
-            name=f"{args.cluster_name}-ec2",
+            name=capacity_provider_name(args.cluster_name),
             auto_scaling_group_provider={
                 "auto_scaling_group_arn": group.arn,
                 "managed_draining": "ENABLED",
@@ -774,7 +871,7 @@ def _collector(args: EcsServiceArgs, remote_write: str, region: str) -> dict[str
 
     return {
         "image": args.collector_image,
-        "config": collector_config(remote_write, region, port=args.container_port),
+        "config": collector_config(remote_write, region, port=args.metrics_port),
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -26,8 +27,19 @@ from observability import render
 GIB = 1024**3
 #: CloudWatch publishes Route53 health-check metrics only in this region.
 HEALTH_CHECK_METRICS_REGION = "us-east-1"
-#: Longest life AWS allows a Managed Grafana service-account token.
+#: Longest life AWS allows a Managed Grafana service-account token: "up to 30 days in the
+#: future" (CreateWorkspaceServiceAccountToken, secondsToLive, Managed Grafana API reference).
 GRAFANA_TOKEN_SECONDS = 30 * 24 * 3600
+#: The token is replaced by the first `pulumi up` of each window of this many days, so a
+#: token is at most this old when it is replaced and still has 30 - 14 = 16 days to live.
+GRAFANA_TOKEN_ROTATION_DAYS = 14
+#: Day the rotation windows are counted from (any fixed day works; changing it rotates once).
+GRAFANA_TOKEN_EPOCH = date(2024, 1, 1)
+#: Auth type of a Grafana SigV4 data source that signs with the Managed Grafana workspace's
+#: IAM role ("Workspace IAM role" in the editor). Grafana stores it as `ec2_iam_role`
+#: (grafana-aws-sdk, AuthTypeEC2IAMRole; Grafana docs, "Configure AWS authentication"); any
+#: other value, such as `ec2`, falls back to the SDK's default credential chain.
+GRAFANA_SIGV4_AUTH_TYPE = "ec2_iam_role"
 PROMETHEUS_QUERY_ACTIONS = [
     "aps:QueryMetrics",
     "aps:GetSeries",
@@ -69,11 +81,15 @@ def collector_config(
     scrape_interval_seconds: int = 15,
     port: int = 8080,
 ) -> str:
-    """The ADOT collector sidecar's configuration (YAML): scrape the website's /metrics in
-    the same task as job `website`, remote-write to the workspace signed with SigV4.
+    """The ADOT collector sidecar's configuration (YAML): scrape /metrics on `port` in the
+    same task as job `website`, remote-write to the workspace signed with SigV4. EcsService
+    passes the website's metrics port (METRICS_PORT).
 
-    Every task's collector scrapes `localhost`, so the `instance` label is replaced by the
-    task's metadata URI, which is unique per task (ECS sets it in every container).
+    The metrics port is not the one the load balancer forwards to: tasks in awsvpc mode share
+    one network namespace, so the collector reaches `localhost:<port>` while no target group,
+    listener or security group rule does. Every task's collector scrapes `localhost`, so the
+    `instance` label is replaced by the task's metadata URI, which is unique per task (ECS
+    sets it in every container).
     """
     if not remote_write_url.startswith("https://"):
         raise ValueError(f"remote_write_url must be an https URL, got {remote_write_url!r}")
@@ -121,6 +137,17 @@ def collector_config(
         },
     }
     return yaml.safe_dump(config, sort_keys=False)
+
+
+def grafana_token_name(today: date) -> str:
+    """Name of the Grafana service-account token for a deployment made on `today`: it carries
+    the first day of the rotation window `today` falls in. Every `pulumi up` inside a window
+    declares the same name (no change); the first one past it declares a new name, and since
+    a token cannot be updated, Pulumi replaces it, creating the new token before deleting
+    the old one."""
+    days = (today - GRAFANA_TOKEN_EPOCH).days
+    start = GRAFANA_TOKEN_EPOCH + timedelta(days=days - days % GRAFANA_TOKEN_ROTATION_DAYS)
+    return f"pulumi-provisioner-{start:%Y%m%d}"
 
 
 def probe_target(public_url: str) -> dict[str, Any]:
@@ -292,7 +319,7 @@ class ObservabilityArgs:
     database_instance_id: pulumi.Input[str]
     """RDS instance identifier (DBInstanceIdentifier dimension)."""
     kms_key_arn: pulumi.Input[str]
-    """Customer KMS key for the topic, the secret and the log group; its policy must let
+    """Customer KMS key for the topic and the log groups; its policy must let
     CloudWatch, SNS, Managed Prometheus and Logs use it."""
     nat_gateway_ids: Sequence[pulumi.Input[str]] = ()
     """NAT gateways to watch; empty for a NAT instance or no NAT."""
@@ -335,6 +362,9 @@ class ObservabilityArgs:
     """Route53 health-check interval: 30 (standard) or 10 (fast, costs more)."""
     grafana_authentication: Sequence[str] = field(default_factory=lambda: ("AWS_SSO",))
     """How people sign in to Managed Grafana: AWS_SSO and/or SAML."""
+    today: date | None = None
+    """Date of this deployment, given by the program (components never read the clock); the
+    Grafana service-account token rotates by it. Required when grafana is on."""
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -379,6 +409,10 @@ class ObservabilityArgs:
         if self.probe_interval_seconds not in (10, 30):
             problems.append(
                 f"probe_interval_seconds is {self.probe_interval_seconds}, allowed: 10, 30"
+            )
+        if self.grafana and self.today is None:
+            problems.append(
+                "grafana is on but today is not set: the Grafana token rotates by the date"
             )
         unknown = set(self.grafana_authentication) - {"AWS_SSO", "SAML"}
         if self.grafana and (unknown or not self.grafana_authentication):
@@ -516,8 +550,6 @@ class Observability(pulumi.ComponentResource):
     """CloudWatch dashboard name; None when the dashboard is off."""
     grafana_url: Output[str] | None
     """Managed Grafana URL; None when grafana is off."""
-    grafana_admin_secret_arn: Output[str] | None
-    """Secrets Manager secret holding Grafana's admin service-account token."""
     health_check_id: Output[str] | None
     """Route53 health check probing the public URL; None when the probe is off."""
 
@@ -728,7 +760,6 @@ class Observability(pulumi.ComponentResource):
 
         # Grafana ----------------------------------------------------------------------------
         self.grafana_url = None
-        self.grafana_admin_secret_arn = None
         if args.grafana and workspace is not None:
             self._grafana(name, args, workspace, region, account, child)
 
@@ -748,7 +779,6 @@ class Observability(pulumi.ComponentResource):
                 "prometheus_remote_write_url": self.prometheus_remote_write_url,
                 "dashboard_name": self.dashboard_name,
                 "grafana_url": self.grafana_url,
-                "grafana_admin_secret_arn": self.grafana_admin_secret_arn,
                 "health_check_id": self.health_check_id,
             }
         )
@@ -884,9 +914,13 @@ class Observability(pulumi.ComponentResource):
             workspace_id=grafana_workspace.id,
             opts=child,
         )
+        assert args.today is not None  # checked in ObservabilityArgs
+        # Only Pulumi uses the token (to provision the data source and dashboards); it lives
+        # in the stack's state as a secret and nowhere else. A new name each rotation window
+        # replaces it (create before delete) on the first `pulumi up` of the window.
         token = aws.grafana.WorkspaceServiceAccountToken(
             f"{name}-grafana-admin-token",
-            name="pulumi-provisioner",
+            name=grafana_token_name(args.today),
             service_account_id=account_.service_account_id,
             seconds_to_live=GRAFANA_TOKEN_SECONDS,
             workspace_id=grafana_workspace.id,
@@ -894,23 +928,11 @@ class Observability(pulumi.ComponentResource):
         )
         # The provider marks the key secret; this keeps it secret under any engine.
         admin_token = cast(Output[str], Output.secret(cast(Any, token.key)))
-        secret = aws.secretsmanager.Secret(
-            f"{name}-grafana-admin-token",
-            description="Managed Grafana admin service-account token (provisions dashboards)",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=7,
-            tags={"Name": f"{name}-grafana-admin-token"},
-            opts=child,
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-grafana-admin-token",
-            secret_id=secret.id,
-            secret_string=admin_token,
-            opts=child,
-        )
         url = grafana_workspace.endpoint.apply(lambda host: f"https://{host}")
         provider = grafana.Provider(f"{name}-grafana", url=url, auth=admin_token, opts=child)
-        on_grafana = ResourceOptions(parent=self, provider=provider)
+        # What lives inside the workspace goes with it: deleting the stack never calls Grafana,
+        # so it works even once the last token has expired.
+        on_grafana = ResourceOptions(parent=self, provider=provider, deleted_with=grafana_workspace)
         source = grafana.oss.DataSource(
             f"{name}-grafana-prometheus",
             name="Prometheus",
@@ -922,7 +944,7 @@ class Observability(pulumi.ComponentResource):
                 {
                     "httpMethod": "POST",
                     "sigV4Auth": True,
-                    "sigV4AuthType": "ec2",
+                    "sigV4AuthType": GRAFANA_SIGV4_AUTH_TYPE,
                     "sigV4Region": region,
                 }
             ),
@@ -935,7 +957,6 @@ class Observability(pulumi.ComponentResource):
                 config_json=path.read_text(),
                 overwrite=True,
                 message="Provisioned from observability/grafana/dashboards",
-                opts=ResourceOptions(parent=self, provider=provider, depends_on=[source]),
+                opts=ResourceOptions.merge(on_grafana, ResourceOptions(depends_on=[source])),
             )
         self.grafana_url = url
-        self.grafana_admin_secret_arn = secret.arn

@@ -138,17 +138,22 @@ class WebhookReceiver:
 APP_ENTRY = REPO / "app" / "website" / "__main__.py"
 
 
-def website_process(port: int, database_port: int) -> tuple[str, list[str], dict[str, str]]:
-    """What runs as the website on `port`: (kind, command, environment).
+def website_process(
+    port: int, metrics_port: int, database_port: int
+) -> tuple[str, list[str], dict[str, str]]:
+    """What runs as the website on `port`, with its metrics on `metrics_port`: (kind, command,
+    environment).
 
     The real website (app/) when it is there, configured by the environment variables of
     docs/interfaces.md, with its database deliberately absent (nothing listens on
-    `database_port`) so that `app_database_up` is 0; otherwise the stand-in.
+    `database_port`) so that `app_database_up` is 0; otherwise the stand-in. As in AWS,
+    Prometheus scrapes the metrics port and the blackbox exporter probes the site's port.
     """
     env = dict(os.environ)
     if APP_ENTRY.exists():
         env.update(
             PORT=str(port),
+            METRICS_PORT=str(metrics_port),
             HOST="127.0.0.1",
             APP_VERSION="0.0.0-local",
             APP_COLOR="blue",
@@ -165,7 +170,8 @@ def website_process(port: int, database_port: int) -> tuple[str, list[str], dict
             SHUTDOWN_DRAIN_SECONDS="0",
         )
         return "app", [sys.executable, "-m", "app.website"], env
-    return "stand-in", [sys.executable, "-m", "observability.standin", "--port", str(port)], env
+    command = [sys.executable, "-m", "observability.standin"]
+    return "stand-in", [*command, "--port", str(port), "--metrics-port", str(metrics_port)], env
 
 
 class LocalStack:
@@ -177,9 +183,16 @@ class LocalStack:
         self.webhook = WebhookReceiver()
         self.ports = {
             name: free_port()
-            for name in ("website", "prometheus", "alertmanager", "blackbox", "database")
+            for name in (
+                "website",
+                "metrics",
+                "prometheus",
+                "alertmanager",
+                "blackbox",
+                "database",
+            )
         }
-        self.website_kind = website_process(0, 0)[0]
+        self.website_kind = website_process(0, 0, 0)[0]
         self.workdir = Path(tempfile.mkdtemp(prefix="ecs-platform-observability-"))
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -247,7 +260,9 @@ class LocalStack:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def start_website(self) -> None:
-        _, command, env = website_process(self.ports["website"], self.ports["database"])
+        _, command, env = website_process(
+            self.ports["website"], self.ports["metrics"], self.ports["database"]
+        )
         self._spawn("website", command, env)
         self._wait_http("website", "/healthz")
 
@@ -274,7 +289,7 @@ class LocalStack:
         for path in render.rule_files():
             (rules_dir / path.name).write_text(render.scaled_rules_yaml(path, self.divisor))
         prometheus = render.local_prometheus_config(
-            website=f"127.0.0.1:{self.ports['website']}",
+            website=f"127.0.0.1:{self.ports['metrics']}",
             blackbox=f"127.0.0.1:{self.ports['blackbox']}",
             alertmanager=f"127.0.0.1:{self.ports['alertmanager']}",
             probe_url=self.url("website", "/"),

@@ -1840,6 +1840,74 @@ def secrets_rotation(
     )
 
 
+# --- The website's metrics port ---------------------------------------------------------
+
+METRICS_PORT_VARIABLE = "METRICS_PORT"
+
+
+def metrics_ports(index: StackIndex) -> set[int]:
+    """Ports the stack's task definitions give their containers as METRICS_PORT."""
+    ports: set[int] = set()
+    for task in index.of_type(TASK_DEFINITION):
+        for container in containers(task):
+            for variable in _listing(container.get("environment")):
+                if isinstance(variable, Mapping) and variable.get("name") == METRICS_PORT_VARIABLE:
+                    port = number(variable.get("value"))
+                    if port is not None:
+                        ports.add(int(port))
+    return ports
+
+
+@stack_rule(
+    "metrics-port-unreachable",
+    M,
+    "The website's metrics port (METRICS_PORT) is reached by no target group, listener, "
+    "service load balancer entry or ingress rule of the tasks' security groups: the collector "
+    "scrapes it inside the task, so the blue/green listeners carry only ECS's forward rules "
+    "(a project rule: checkov, FSBP and awsguard have no counterpart).",
+)
+def metrics_port_unreachable(
+    resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
+) -> list[Outcome]:
+    index = _index(resources)
+    out: list[Outcome] = []
+    for port in sorted(metrics_ports(index)):
+        detail = {"port": port}
+        for group in index.of_type(*TARGET_GROUPS):
+            if number(group.get("port")) == port:
+                out.append(
+                    Violation(f"target group forwards to metrics port {port}", detail, group)
+                )
+            if number(group.get("healthCheck", "port")) == port:
+                out.append(
+                    Violation(f"target group health-checks metrics port {port}", detail, group)
+                )
+        for listener in index.of_type(*LISTENERS):
+            if number(listener.get("port")) == port:
+                out.append(Violation(f"listener on metrics port {port}", detail, listener))
+        task_groups: set[str] = set()
+        for service in index.of_type(ECS_SERVICE):
+            for entry in _listing(service.get("loadBalancers")):
+                if isinstance(entry, Mapping) and number(entry.get("containerPort")) == port:
+                    out.append(
+                        Violation(
+                            f"service maps metrics port {port} to a load balancer", detail, service
+                        )
+                    )
+            groups = index.refs(service, "networkConfiguration", types=[SECURITY_GROUP])
+            task_groups |= {g.urn for g in groups}
+        out.extend(
+            Violation(
+                f"{_name(index, e.group)} admits {e.ports_text()}, which covers metrics port {port}",
+                e.detail(),
+                e.resource,
+            )
+            for e in index.rule_entries("ingress")
+            if e.group in task_groups and e.covers(port)
+        )
+    return out
+
+
 # --- Running the rules ------------------------------------------------------------------
 
 BY_ID = {rule.id: rule for rule in RULES}

@@ -4,6 +4,7 @@ group rules, access-log bucket, infrastructure role and WAF."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,7 @@ def test_https_load_balancer_declares_exactly_these_resources(https: Recording) 
         "aws:lb/loadBalancer:LoadBalancer": 1,
         "aws:lb/targetGroup:TargetGroup": 2,
         "aws:lb/listener:Listener": 3,
-        "aws:lb/listenerRule:ListenerRule": 3,
+        "aws:lb/listenerRule:ListenerRule": 2,
         "aws:iam/role:Role": 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
         "aws:wafv2/webAcl:WebAcl": 1,
@@ -91,7 +92,7 @@ TAGGABLE = {
 
 def test_every_taggable_child_has_a_name_tag(https: Recording) -> None:
     tagged = [r for r in https.resources if r.type in TAGGABLE]
-    assert len(tagged) == 13
+    assert len(tagged) == 12
     assert all(r.inputs["tags"]["Name"].startswith("web-") for r in tagged)
 
 
@@ -314,6 +315,40 @@ def test_ecs_infrastructure_role_is_trusted_by_ecs_with_the_managed_policy(
     assert attachment["role"] == role.outputs["name"]
 
 
+# The ARN as the AWS Managed Policy Reference gives it ("Policy details", ARN):
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html
+MANAGED_POLICY_REFERENCE_ARN = (
+    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+)
+
+
+def test_infrastructure_role_gets_the_policy_at_the_arn_aws_publishes(https: Recording) -> None:
+    attachment = https.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment.inputs["policyArn"] == MANAGED_POLICY_REFERENCE_ARN
+
+
+def test_whatever_takes_the_infrastructure_role_waits_for_its_policy_attachment(
+    build: Callable[..., Recording],
+) -> None:
+    import pulumi_aws as aws
+
+    def program() -> None:
+        bg = BlueGreen("web", args())
+        aws.ecs.Service(
+            "svc",
+            cluster="c",
+            load_balancers=bg.service_load_balancers("web"),
+            deployment_controller={"type": "ECS"},
+        )
+
+    rec = build(program)
+    attachment = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    service = rec.one("aws:ecs/service:Service")
+    assert attachment.urn in service.depends_on
+    role = rec.one("aws:iam/role:Role").outputs["arn"]
+    assert service.inputs["loadBalancers"][0]["advancedConfiguration"]["roleArn"] == role
+
+
 def test_waf_has_managed_rule_groups_and_a_rate_limit(https: Recording) -> None:
     acl = https.one("aws:wafv2/webAcl:WebAcl").inputs
     assert acl["scope"] == "REGIONAL"
@@ -418,16 +453,28 @@ def test_urls_are_https_on_the_domain_or_plain_http_on_the_load_balancer(
     assert rec.outputs["plain"] == [f"http://{host}", f"http://{host}:8443"]
 
 
-def test_metrics_are_hidden_from_the_internet_by_a_rule_ahead_of_ecs(https: Recording) -> None:
-    listeners = {r.name: r.outputs["arn"] for r in https.of_type("aws:lb/listener:Listener")}
-    hidden = https.named("web-hide-metrics")
-    assert hidden.inputs["listenerArn"] == listeners["web-production"]
-    assert hidden.inputs["priority"] < https.named("web-production-rule").inputs["priority"]
-    assert hidden.inputs["conditions"] == [{"pathPattern": {"values": ["/metrics", "/metrics/*"]}}]
-    (action,) = hidden.inputs["actions"]
-    assert action["type"] == "fixed-response"
-    assert action["fixedResponse"]["statusCode"] == "404"
-    assert hidden.ignore_changes == ()
+def test_ecs_listeners_carry_no_rule_but_the_forward_rule_ecs_shifts(https: Recording) -> None:
+    # ECS's guide (Application Load Balancer resources for blue/green deployments, Limitations):
+    # listener rules that mix forward and non-forward actions make the deployment fail.
+    listeners = {r.outputs["arn"]: r.name for r in https.of_type("aws:lb/listener:Listener")}
+    by_listener: dict[str, list[str]] = {}
+    for rule in https.of_type("aws:lb/listenerRule:ListenerRule"):
+        by_listener.setdefault(listeners[rule.inputs["listenerArn"]], []).append(rule.name)
+        assert {a["type"] for a in rule.inputs["actions"]} == {"forward"}, rule.name
+    assert by_listener == {
+        "web-production": ["web-production-rule"],
+        "web-test": ["web-test-rule"],
+    }
+
+
+def test_target_groups_never_reach_the_metrics_port(https: Recording) -> None:
+    from components.ecs_service import METRICS_PORT
+
+    for group in https.of_type("aws:lb/targetGroup:TargetGroup"):
+        assert group.inputs["port"] == 8080 != METRICS_PORT
+        assert group.inputs["healthCheck"]["port"] == "traffic-port"
+    ports = {r.inputs["port"] for r in https.of_type("aws:lb/listener:Listener")}
+    assert METRICS_PORT not in ports
 
 
 def test_dualstack_load_balancer_admits_the_ipv6_internet_on_80_and_443_only(build) -> None:
@@ -450,3 +497,22 @@ def test_ipv4_only_load_balancer_has_no_ipv6_rules(https: Recording) -> None:
     assert https.one("aws:lb/loadBalancer:LoadBalancer").inputs["ipAddressType"] == "ipv4"
     rules = https.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert all("cidrIpv6" not in r.inputs for r in rules)
+
+
+# CreateLoadBalancer / CreateTargetGroup `Name` (Elastic Load Balancing API Reference): at most
+# 32 characters, alphanumerics and hyphens, not beginning or ending with a hyphen, and unique
+# per account and region; a load balancer's may not begin with "internal-".
+ELB_NAME = re.compile(r"(?!-)(?!internal-)[A-Za-z0-9-]{1,32}(?<!-)")
+
+
+def test_load_balancer_and_target_groups_are_auto_named_within_the_elb_rules(
+    https: Recording,
+) -> None:
+    # No fixed name: Pulumi's auto-name (logical name and a random suffix) is unique per
+    # stack, so stage and prod never collide in one account.
+    for r in [
+        https.one("aws:lb/loadBalancer:LoadBalancer"),
+        *https.of_type("aws:lb/targetGroup:TargetGroup"),
+    ]:
+        assert "name" not in r.inputs, r.name
+        assert ELB_NAME.fullmatch(r.outputs["name"]), r.outputs["name"]

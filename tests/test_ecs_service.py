@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import cfnlint
+import pulumi
 import pytest
+import yaml
 
 from components.ecs_service import (
     ECS_AMI_PARAMETER,
     EcsService,
     EcsServiceArgs,
     capacity_provider_strategy,
+    release_timeout_minutes,
+    watches_release,
 )
 from offline_plan.mocks import Recording
 
@@ -152,6 +159,7 @@ def test_database_credentials_come_only_from_the_secret(fargate: Recording) -> N
     ]
     assert {e["name"]: e["value"] for e in web["environment"]} == {
         "PORT": "8080",
+        "METRICS_PORT": "9102",
         "APP_VERSION": "1.2.3",
         "APP_COLOR": "green",
         "STACK_NAME": "test",
@@ -293,7 +301,7 @@ def test_service_deploys_with_the_given_configuration_and_rolls_back_on_alarms(
         }
     ]
     assert i["desiredCount"] == 1
-    assert service.ignore_changes == ("desiredCount",)
+    assert service.ignore_changes == ("desiredCount", "loadBalancers")
 
 
 def test_autoscaling_tracks_cpu_and_requests_per_task_between_min_and_max(
@@ -375,7 +383,7 @@ def test_ec2_capacity_adds_an_auto_scaling_group_behind_a_capacity_provider(
     assert asg["managedDraining"] == "ENABLED"
     service = ec2.one("aws:ecs/service:Service").inputs
     assert service["capacityProviderStrategies"] == [
-        {"capacityProvider": "ecs-platform-test-ec2", "weight": 1, "base": 0}
+        {"capacityProvider": provider.outputs["name"], "weight": 1, "base": 0}
     ]
     assert "platformVersion" not in service
     task = ec2.one("aws:ecs/taskDefinition:TaskDefinition").inputs
@@ -457,12 +465,17 @@ def test_collector_sidecar_remote_writes_with_its_own_scoped_permission(
 ) -> None:
     url = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
     rec = build_service(build, prometheus_remote_write_url=url, prometheus_workspace_arn=WORKSPACE)
-    _web, collector = containers(rec)
+    web, collector = containers(rec)
     assert collector["name"] == "collector"
     assert collector["essential"] is False
     assert collector["readonlyRootFilesystem"] is True
     (env,) = collector["environment"]
     assert env["name"] == "AOT_CONFIG_CONTENT" and url in env["value"]
+    # The collector scrapes the metrics port on localhost, not the port the load balancer uses.
+    scrape = yaml.safe_load(env["value"])["receivers"]["prometheus"]["config"]
+    (job,) = scrape["scrape_configs"]
+    assert job["static_configs"] == [{"targets": ["localhost:9102"]}]
+    assert [m["containerPort"] for m in web["portMappings"]] == [8080]
     assert policy_statements(rec, "web-task-remote-write-policy") == [
         {
             "Sid": "RemoteWriteToWorkspace",
@@ -500,6 +513,7 @@ def test_dns_alias_points_the_site_at_the_load_balancer(build: Callable[..., Rec
         ({"capacity": "ec2", "fargate_spot_percent": 20}, "applies only to capacity fargate"),
         ({"prometheus_remote_write_url": "https://x"}, "go together"),
         ({"dns_zone_id": "Z1"}, "dns_zone_id needs domain"),
+        ({"metrics_port": 8080}, "metrics_port 8080 must be a port"),
     ],
 )
 def test_invalid_arguments_are_rejected(fields: dict[str, Any], message: str) -> None:
@@ -588,3 +602,162 @@ def test_ipv4_only_site_gets_no_aaaa_record(build) -> None:
 
 def test_no_dns_zone_means_no_records(fargate: Recording) -> None:
     assert fargate.of_type("aws:route53/record:Record") == []
+
+
+# --- names AWS requires unique per account and region ----------------------------------------
+
+
+# CreateCapacityProvider, request parameter `name` (Amazon ECS API Reference): "Up to 255
+# characters are allowed. They include letters (both upper and lowercase letters), numbers,
+# underscores (_), and hyphens (-). The name can't be prefixed with "aws", "ecs", or "fargate"."
+# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html
+def ecs_accepts_capacity_provider_name(name: str) -> bool:
+    allowed = re.fullmatch(r"[A-Za-z0-9_-]{1,255}", name) is not None
+    return allowed and not name.lower().startswith(("aws", "ecs", "fargate"))
+
+
+def test_the_reference_rule_refuses_the_old_capacity_provider_name() -> None:
+    assert not ecs_accepts_capacity_provider_name("ecs-platform-stage-ec2")
+    assert ecs_accepts_capacity_provider_name("cp-ecs-platform-stage-ec2")
+
+
+def test_capacity_provider_name_is_one_ecs_accepts_and_carries_the_cluster(ec2: Recording) -> None:
+    name = ec2.one("aws:ecs/capacityProvider:CapacityProvider").inputs["name"]
+    assert ecs_accepts_capacity_provider_name(name), name
+    assert "ecs-platform-test" in name
+
+
+# CreateCluster, `clusterName`: "Up to 255 letters (uppercase and lowercase), numbers,
+# underscores, and hyphens are allowed." (Amazon ECS API Reference, API_CreateCluster.html)
+CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+
+def log_group_name_pattern() -> re.Pattern[str]:
+    """AWS::Logs::LogGroup LogGroupName's pattern from the CloudFormation registry schema that
+    cfn-lint ships (AWS's own resource contract)."""
+    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
+    digest = json.loads((schemas / "providers" / "us-east-1.json").read_text())[
+        "AWS::Logs::LogGroup"
+    ]
+    schema = json.loads((schemas / "resources" / f"{digest}.json").read_text())
+    return re.compile(schema["properties"]["LogGroupName"]["pattern"])
+
+
+def explicit_names(rec: Recording) -> dict[str, str]:
+    """The physical names the service's resources fix themselves (no auto-naming)."""
+    names = {}
+    for r in rec.resources:
+        if r.parent_type == SVC and r.type in (
+            "aws:ecs/cluster:Cluster",
+            "aws:ecs/service:Service",
+            "aws:ecs/capacityProvider:CapacityProvider",
+            "aws:cloudwatch/logGroup:LogGroup",
+        ):
+            names[r.name] = r.inputs["name"]
+    return names
+
+
+def test_fixed_names_follow_the_api_rules(build: Callable[..., Recording]) -> None:
+    rec = build_service(build, capacity="ec2", ecs_exec=True)
+    log_group = log_group_name_pattern()
+    assert CLUSTER_NAME.fullmatch(rec.one("aws:ecs/cluster:Cluster").inputs["name"])
+    for group in rec.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        assert log_group.match(group.inputs["name"]), group.inputs["name"]
+
+
+def test_every_fixed_name_carries_the_stack_so_stage_and_prod_never_collide(
+    stage: Recording, prod: Recording
+) -> None:
+    for stack, rec in (("stage", stage), ("prod", prod)):
+        names = explicit_names(rec)
+        assert names, stack
+        assert all(stack in name for name in names.values()), names
+    assert not set(explicit_names(stage).values()) & set(explicit_names(prod).values())
+
+
+# --- releases watched to their end -------------------------------------------------------------
+
+
+def test_without_an_approval_gate_pulumi_up_waits_for_the_release(fargate: Recording) -> None:
+    service = fargate.one("aws:ecs/service:Service").inputs
+    assert service["waitForSteadyState"] is True
+
+
+def test_behind_an_approval_gate_pulumi_up_does_not_wait(build: Callable[..., Recording]) -> None:
+    gated = {
+        "strategy": "CANARY",
+        "bake_time_in_minutes": "5",
+        "lifecycle_hooks": [
+            {
+                "target_type": "PAUSE",
+                "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"],
+                "timeout_configuration": {"timeout_in_minutes": "60", "action": "ROLLBACK"},
+            }
+        ],
+    }
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        svc = EcsService("web", args(deployment_configuration=gated))
+        seen["watches"] = svc.watches_release
+        pulumi.export("serviceArn", svc.service_arn)
+        pulumi.export("clusterName", svc.cluster_name)
+
+    rec = build(program)
+    service = rec.one("aws:ecs/service:Service")
+    assert service.inputs.get("waitForSteadyState", False) is False
+    assert seen["watches"] is False
+    # What a workflow follows the paused deployment with.
+    assert rec.outputs["serviceArn"] == service.outputs["arn"]
+    assert rec.outputs["clusterName"] == "ecs-platform-test"
+
+
+def test_a_pause_hook_is_what_stops_the_wait() -> None:
+    assert watches_release({"strategy": "BLUE_GREEN"}) is True
+    assert watches_release({"strategy": "ROLLING"}) is True
+    hook = {"target_type": "PAUSE", "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"]}
+    assert watches_release({"strategy": "LINEAR", "lifecycle_hooks": [hook]}) is False
+
+
+def test_the_wait_lasts_the_bake_times_plus_a_margin() -> None:
+    assert release_timeout_minutes({"strategy": "ROLLING"}) == 30
+    assert release_timeout_minutes({"strategy": "BLUE_GREEN", "bake_time_in_minutes": "2"}) == 32
+    canary = {"canary_percent": 10.0, "canary_bake_time_in_minutes": "5"}
+    assert (
+        release_timeout_minutes({"bake_time_in_minutes": "5", "canary_configuration": canary}) == 40
+    )
+    linear = {"step_percent": 30.0, "step_bake_time_in_minutes": "2"}
+    # ceil(100 / 30) = 4 steps of 2 minutes.
+    assert (
+        release_timeout_minutes({"bake_time_in_minutes": "0", "linear_configuration": linear}) == 38
+    )
+
+
+def test_stage_waits_for_its_releases_and_prod_leaves_them_to_the_workflow(
+    stage: Recording, prod: Recording
+) -> None:
+    assert stage.one("aws:ecs/service:Service").inputs["waitForSteadyState"] is True
+    assert prod.one("aws:ecs/service:Service").inputs.get("waitForSteadyState", False) is False
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_the_service_waits_for_the_infrastructure_role_policy(stack: str, request: Any) -> None:
+    rec: Recording = request.getfixturevalue(stack)
+    attachment = rec.named("lb-ecs-infrastructure-policy")
+    assert attachment.urn in rec.one("aws:ecs/service:Service").depends_on
+
+
+# --- the load balancer block after a blue/green release --------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_pulumi_never_sends_the_load_balancer_block_back_after_creation(
+    stack: str, request: Any
+) -> None:
+    # ECS swaps primary and alternate target groups with every release; a later `pulumi up`
+    # must not restore the declared pair (that would move production back to blue).
+    rec: Recording = request.getfixturevalue(stack)
+    service = rec.one("aws:ecs/service:Service")
+    assert "loadBalancers" in service.ignore_changes
+    (entry,) = service.inputs["loadBalancers"]
+    assert entry["advancedConfiguration"]["alternateTargetGroupArn"]

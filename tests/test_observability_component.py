@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 import yaml
@@ -13,6 +14,7 @@ from components.observability import (
     ObservabilityArgs,
     collector_config,
     dashboard_body,
+    grafana_token_name,
     probe_target,
     remote_write_policy,
     remote_write_url,
@@ -437,9 +439,19 @@ def test_dashboard_body_without_nat_has_no_nat_widget():
 
 
 # --- grafana --------------------------------------------------------------------------------
+TODAY = date(2026, 11, 29)
+
+
 @pytest.fixture
 def with_grafana(build):
-    return build(lambda: Observability("obs", make_args(grafana=True)))
+    return build(lambda: Observability("obs", make_args(grafana=True, today=TODAY)))
+
+
+def token_name_on(build, day: date) -> str:
+    rec = build(lambda: Observability("obs", make_args(grafana=True, today=day)))
+    return rec.one("aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken").inputs[
+        "name"
+    ]
 
 
 def test_grafana_role_may_only_query_the_workspace(with_grafana):
@@ -451,11 +463,56 @@ def test_grafana_role_may_only_query_the_workspace(with_grafana):
     assert trust["Statement"][0]["Principal"] == {"Service": "grafana.amazonaws.com"}
 
 
-def test_grafana_admin_token_is_kept_in_secrets_manager_with_the_key(with_grafana):
-    secret = with_grafana.one("aws:secretsmanager/secret:Secret")
-    assert secret.inputs["kmsKeyId"] == KEY
-    version = with_grafana.one("aws:secretsmanager/secretVersion:SecretVersion")
-    assert version.inputs["secretId"] == secret.outputs["id"]
+def test_grafana_token_is_not_copied_to_secrets_manager(with_grafana):
+    # It is a Pulumi secret in the stack's state, used only by the Grafana provider.
+    assert not [r for r in with_grafana.resources if r.type.startswith("aws:secretsmanager")]
+
+
+def test_grafana_token_lives_the_longest_the_api_allows(with_grafana):
+    # CreateWorkspaceServiceAccountToken: secondsToLive "up to 30 days in the future".
+    token = with_grafana.one(
+        "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken"
+    )
+    assert token.inputs["secondsToLive"] == 30 * 24 * 3600
+
+
+def window_start(day: date) -> date:
+    """First day of the rotation window `day` falls in, found by walking back until the
+    token name changes."""
+    while grafana_token_name(day - timedelta(days=1)) == grafana_token_name(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def test_a_deployment_inside_the_rotation_window_keeps_the_token(build):
+    start = window_start(TODAY)
+    last = start + timedelta(days=13)
+    assert token_name_on(build, start) == token_name_on(build, last)
+
+
+def test_the_first_deployment_past_the_window_replaces_the_token(build):
+    start = window_start(TODAY)
+    # The name is the token's only changing input and a token cannot be updated: a new name
+    # is a replacement (the provider's WorkspaceServiceAccountToken has no update).
+    assert token_name_on(build, start + timedelta(days=14)) != token_name_on(build, start)
+
+
+def test_a_token_is_always_replaced_before_it_expires():
+    # A token made on any day is replaced by the first deployment of the next window, which
+    # starts before the token's 30 days are over, whatever day it was made on.
+    for offset in range(60):
+        made = TODAY + timedelta(days=offset)
+        next_window = made
+        while grafana_token_name(next_window) == grafana_token_name(made):
+            next_window += timedelta(days=1)
+        assert (next_window - made).days < 30, made
+
+
+def test_grafana_data_source_signs_with_the_workspace_iam_role(with_grafana):
+    # Grafana's value for the "Workspace IAM role" provider is ec2_iam_role (grafana-aws-sdk
+    # AuthTypeEC2IAMRole; Grafana docs, "Configure AWS authentication").
+    source = with_grafana.one("grafana:oss/dataSource:DataSource").inputs
+    assert json.loads(source["jsonDataEncoded"])["sigV4AuthType"] == "ec2_iam_role"
 
 
 def test_grafana_gets_the_repository_dashboards_and_the_workspace_data_source(with_grafana):
@@ -499,6 +556,7 @@ def test_children_are_parented_to_the_component_with_unique_names(with_grafana):
         ({"probe_interval_seconds": 20}, "probe_interval_seconds is 20, allowed: 10, 30"),
         ({"alarm_email": "not-an-address"}, "alarm_email 'not-an-address' is not an email"),
         ({"grafana": True, "grafana_authentication": ["LDAP"]}, "allowed: one or both of"),
+        ({"grafana": True}, "grafana is on but today is not set"),
     ],
 )
 def test_bad_args_are_rejected_with_an_exact_message(overrides, message):

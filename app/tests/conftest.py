@@ -7,7 +7,7 @@ import pytest
 from app.tests.helpers import FakeDatabase, LiveApp, ThreadedServer, WebsiteProcess
 from app.tools.localpg import LocalPostgres, PostgresNotInstalled, free_port
 from app.website.config import Settings
-from app.website.server import create_app
+from app.website.server import create_app, create_metrics_app
 
 BASE_ENV = {
     "APP_VERSION": "1.2.3",
@@ -30,11 +30,15 @@ def live_app() -> Iterator[LiveApp]:
     """The website on loopback with an in-memory database (checked every 0.1 s)."""
     settings = Settings.from_env({**BASE_ENV, "DB_CHECK_INTERVAL_SECONDS": "0.1"})
     database = FakeDatabase()
-    server = ThreadedServer(create_app(settings, database, hostname="test-host"))
+    app = create_app(settings, database, hostname="test-host")
+    server = ThreadedServer(app)
+    metrics_server = ThreadedServer(create_metrics_app(app))
     server.start()
+    metrics_server.start()
     try:
-        yield LiveApp(server, database)
+        yield LiveApp(server, database, metrics_server)
     finally:
+        metrics_server.stop()
         server.stop()
 
 
@@ -77,6 +81,7 @@ def website_env(pg: LocalPostgres, **overrides: str) -> dict[str, str]:
         **pg.app_environment(),
         "HOST": "127.0.0.1",
         "PORT": str(free_port()),
+        "METRICS_PORT": str(free_port()),
         "DB_CHECK_INTERVAL_SECONDS": "0.2",
         "SHUTDOWN_DRAIN_SECONDS": "0",
         **overrides,

@@ -79,7 +79,7 @@ def raw(port: int, data: bytes, timeout: float = TIMEOUT) -> bytes:
 
 
 def metric(port: int, name: str, **labels: str) -> float | None:
-    """The value of one sample from /metrics, or None if it is not there."""
+    """The value of one sample from /metrics on the metrics `port`, or None if it is not there."""
     text = call(port, "GET", "/metrics").text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -205,6 +205,7 @@ class WebsiteProcess:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.port = int(env["PORT"])
+        self.metrics_port = int(env.get("METRICS_PORT", "9102"))
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
@@ -255,10 +256,13 @@ class WebsiteProcess:
 
 
 class LiveApp:
-    def __init__(self, server: ThreadedServer, database: FakeDatabase) -> None:
+    def __init__(
+        self, server: ThreadedServer, database: FakeDatabase, metrics_server: ThreadedServer
+    ) -> None:
         self.server = server
         self.database = database
         self.port = server.port
+        self.metrics_port = metrics_server.port
 
     @property
     def state(self) -> State:

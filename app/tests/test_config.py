@@ -16,6 +16,7 @@ def problems(env: dict[str, str]) -> list[str]:
 def test_defaults_follow_the_interface(base_env: dict[str, str]) -> None:
     s = Settings.from_env(base_env)
     assert (s.port, s.db_port, s.db_sslmode, s.host) == (8080, 5432, "require", "0.0.0.0")
+    assert s.metrics_port == 9102
     assert (s.app_version, s.app_color, s.stack_name) == ("1.2.3", "green", "stage")
 
 
@@ -23,6 +24,7 @@ def test_every_setting_can_be_given(base_env: dict[str, str]) -> None:
     env = {
         **base_env,
         "PORT": "9000",
+        "METRICS_PORT": "9200",
         "DB_PORT": "6543",
         "DB_SSLMODE": "verify-full",
         "DB_TIMEOUT_SECONDS": "1.5",
@@ -32,6 +34,7 @@ def test_every_setting_can_be_given(base_env: dict[str, str]) -> None:
     }
     s = Settings.from_env(env)
     assert (s.port, s.db_port, s.db_sslmode) == (9000, 6543, "verify-full")
+    assert s.metrics_port == 9200
     assert (s.db_timeout_seconds, s.db_check_interval_seconds) == (1.5, 10.0)
     assert (s.shutdown_drain_seconds, s.shutdown_timeout_seconds) == (0.0, 25.0)
 
@@ -58,10 +61,16 @@ def test_app_color_must_be_blue_or_green(base_env: dict[str, str], color: str) -
 
 
 @pytest.mark.parametrize("value", ["0", "65536", "-1", "80a", "8.5", "0x50"])
-@pytest.mark.parametrize("name", ["PORT", "DB_PORT"])
+@pytest.mark.parametrize("name", ["PORT", "METRICS_PORT", "DB_PORT"])
 def test_ports_must_be_integers_in_range(base_env: dict[str, str], name: str, value: str) -> None:
     found = problems({**base_env, name: value})
     assert found == [f"{name}={value!r} is not allowed (allowed: an integer from 1 to 65535)"]
+
+
+def test_metrics_port_must_differ_from_the_website_port(base_env: dict[str, str]) -> None:
+    assert problems({**base_env, "PORT": "9102"}) == [
+        "METRICS_PORT=9102 is the website's PORT too (allowed: any other port)"
+    ]
 
 
 def test_sslmode_must_be_a_libpq_mode(base_env: dict[str, str]) -> None:

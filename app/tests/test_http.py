@@ -73,7 +73,7 @@ def test_readyz_answers_503_when_the_database_does_not(live_app: LiveApp) -> Non
     reply = call(live_app.port, "GET", "/readyz")
     assert reply.status == 503
     assert "database unavailable" in reply.text
-    assert metric(live_app.port, "app_database_up") == 0
+    assert metric(live_app.metrics_port, "app_database_up") == 0
 
 
 def test_readyz_fails_while_draining_even_if_the_database_is_fine(live_app: LiveApp) -> None:
@@ -87,16 +87,16 @@ def test_metrics_exports_the_interface_names(live_app: LiveApp) -> None:
     call(live_app.port, "GET", "/")
     call(live_app.port, "GET", "/")
     wait_for(lambda: live_app.state.database_up, "the first database check")
-    reply = call(live_app.port, "GET", "/metrics")
+    reply = call(live_app.metrics_port, "GET", "/metrics")
     assert reply.status == 200
     assert reply.headers["Content-Type"].startswith("text/plain")
-    port = live_app.port
+    port = live_app.metrics_port
     labels = {"route": "/", "method": "GET", "status": "200"}
     assert metric(port, "http_requests_total", **labels) == 2
     assert metric(port, "http_request_duration_seconds_count", **labels) == 2
     assert metric(port, "http_request_duration_seconds_bucket", le="0.05", **labels) == 2
-    # The scrape itself is in flight while the gauge is read.
-    assert metric(port, "http_requests_in_flight") == 1
+    # Scrapes go to the metrics port: they are not website requests.
+    assert metric(port, "http_requests_in_flight") == 0
     assert metric(port, "app_database_up") == 1
     build = {"version": "1.2.3", "color": "green", "stack": "stage"}
     assert metric(port, "app_build_info", **build) == 1
@@ -108,12 +108,25 @@ def test_metrics_labels_stay_bounded(live_app: LiveApp) -> None:
         call(live_app.port, "GET", f"/no/such/page/{i}")
     call(live_app.port, "DELETE", "/guestbook")
     call(live_app.port, "PROPFIND", "/")
-    port = live_app.port
+    port = live_app.metrics_port
     assert metric(port, "http_requests_total", route="unmatched", status="404") == 5
     assert metric(port, "http_requests_total", route="/guestbook", method="DELETE") == 1
     assert metric(port, "http_requests_total", route="/", method="other", status="405") == 1
     text = call(port, "GET", "/metrics").text
     assert "/no/such/page" not in text and "PROPFIND" not in text
+
+
+def test_metrics_are_not_served_on_the_website_port(live_app: LiveApp) -> None:
+    reply = call(live_app.port, "GET", "/metrics")
+    assert reply.status == 404
+    assert "http_requests_total" not in reply.text
+    assert "/metrics" not in reply.text.split("(pages:", 1)[1]
+
+
+def test_metrics_port_serves_nothing_but_metrics(live_app: LiveApp) -> None:
+    assert call(live_app.metrics_port, "GET", "/").status == 404
+    assert call(live_app.metrics_port, "GET", "/guestbook").status == 404
+    assert call(live_app.metrics_port, "GET", "/metrics").status == 200
 
 
 def test_unknown_route_is_404_and_lists_the_pages(live_app: LiveApp) -> None:
@@ -129,7 +142,6 @@ def test_unknown_route_is_404_and_lists_the_pages(live_app: LiveApp) -> None:
         ("POST", "/", "GET, HEAD"),
         ("DELETE", "/guestbook", "GET, HEAD, POST"),
         ("PUT", "/healthz", "GET, HEAD"),
-        ("POST", "/metrics", "GET, HEAD"),
         ("PATCH", "/readyz", "GET, HEAD"),
     ],
 )

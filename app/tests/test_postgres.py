@@ -64,7 +64,9 @@ def test_the_site_follows_the_database_going_away_and_coming_back(
     pg.stop()
     ready = call(port, "GET", "/readyz")
     assert ready.status == 503 and "database unavailable" in ready.text
-    wait_for(lambda: metric(port, "app_database_up") == 0, "app_database_up to drop to 0")
+    wait_for(
+        lambda: metric(site.metrics_port, "app_database_up") == 0, "app_database_up to drop to 0"
+    )
     page = call(port, "GET", "/")
     assert page.status == 200 and "unreachable</dd>" in page.text
     assert call(port, "GET", "/healthz").status == 200  # alive: not to be replaced
@@ -74,7 +76,7 @@ def test_the_site_follows_the_database_going_away_and_coming_back(
 
     pg.start()
     wait_for(lambda: call(port, "GET", "/readyz").status == 200, "readiness to come back")
-    wait_for(lambda: metric(port, "app_database_up") == 1, "app_database_up back to 1")
+    wait_for(lambda: metric(site.metrics_port, "app_database_up") == 1, "app_database_up back to 1")
     assert "reachable</dd>" in call(port, "GET", "/").text
     after = call(port, "POST", "/guestbook", '{"name": "a", "message": "after"}', JSON)
     assert after.status == 201
@@ -103,7 +105,7 @@ def test_wrong_database_password_fails_readiness_without_showing_it(
     site = start_website(env)
     ready = call(site.port, "GET", "/readyz")
     assert (ready.status, ready.text) == (503, "not ready: database unavailable\n")
-    assert postgres.password not in call(site.port, "GET", "/metrics").text
+    assert postgres.password not in call(site.metrics_port, "GET", "/metrics").text
     site.stop()
     log = site.output()
     assert "password authentication failed" in log  # the operator sees why

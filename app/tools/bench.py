@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             **pg.app_environment(),
             "HOST": "127.0.0.1",
             "PORT": str(port),
+            "METRICS_PORT": str(free_port()),
             "APP_VERSION": "bench",
             "APP_COLOR": "blue",
             "STACK_NAME": "bench",

@@ -41,6 +41,9 @@ class Settings:
     db_user: str
     db_password: str = field(repr=False)
     port: int = 8080
+    # Prometheus metrics have a port of their own, which no target group reaches: the load
+    # balancer forwards only `port`, and the collector next to the site scrapes this one.
+    metrics_port: int = 9102
     host: str = "0.0.0.0"  # a container must listen on its task's network interface
     db_port: int = 5432
     db_sslmode: str = "require"
@@ -70,6 +73,7 @@ class Settings:
             ),
             "db_password": reader.secret("DB_PASSWORD"),
             "port": reader.integer("PORT", 8080, 1, 65535),
+            "metrics_port": reader.integer("METRICS_PORT", 9102, 1, 65535),
             "host": reader.matching(
                 "HOST", _HOST_RE, "an IP address to listen on", default="0.0.0.0"
             ),
@@ -84,6 +88,11 @@ class Settings:
                 "SHUTDOWN_TIMEOUT_SECONDS", 20.0, 0.1, 120.0
             ),
         }
+        if values["port"] is not None and values["port"] == values["metrics_port"]:
+            reader.problems.append(
+                f"METRICS_PORT={values['metrics_port']} is the website's PORT too "
+                "(allowed: any other port)"
+            )
         if reader.problems:
             raise ConfigError(reader.problems)
         return cls(**values)  # type: ignore[arg-type]

@@ -20,11 +20,19 @@ import sys
 from aiohttp import web
 
 from .config import ConfigError, Settings
-from .server import KEEPALIVE_SECONDS, STATE, create_app
+from .server import KEEPALIVE_SECONDS, STATE, create_app, create_metrics_app
 
 log = logging.getLogger("website")
 
 EXIT_CONFIG = 2
+
+
+async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
+    site = web.TCPSite(runner, host, port, backlog=1024)
+    try:
+        await site.start()
+    except OSError as exc:
+        raise SystemExit(f"error: cannot listen on {host}:{port}: {exc}") from None
 
 
 async def serve(settings: Settings) -> None:
@@ -36,25 +44,31 @@ async def serve(settings: Settings) -> None:
         shutdown_timeout=settings.shutdown_timeout_seconds,
         keepalive_timeout=KEEPALIVE_SECONDS,
     )
+    # The metrics listener: a port no target group reaches (see create_metrics_app).
+    metrics_runner = web.AppRunner(
+        create_metrics_app(app), access_log=None, handle_signals=False, shutdown_timeout=1
+    )
     await runner.setup()
+    await metrics_runner.setup()
     # Everything allocated so far lives as long as the process: keep it out of the
     # collector's scans, which shortens the pauses that make up the latency tail.
     gc.collect()
     gc.freeze()
-    site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
     try:
-        await site.start()
-    except OSError as exc:
+        await _listen(metrics_runner, settings.host, settings.metrics_port)
+        await _listen(runner, settings.host, settings.port)
+    except SystemExit:
         await runner.cleanup()
-        where = f"{settings.host}:{settings.port}"
-        raise SystemExit(f"error: cannot listen on {where}: {exc}") from None
+        await metrics_runner.cleanup()
+        raise
     log.info(
-        "serving release %s (%s) of stack %s on %s:%d",
+        "serving release %s (%s) of stack %s on %s:%d (metrics on port %d)",
         settings.app_version,
         settings.app_color,
         settings.stack_name,
         settings.host,
         settings.port,
+        settings.metrics_port,
     )
 
     loop = asyncio.get_running_loop()
@@ -73,6 +87,8 @@ async def serve(settings: Settings) -> None:
         await asyncio.wait_for(signals.get(), settings.shutdown_drain_seconds)
     log.info("closing the listener; waiting for requests in flight")
     await runner.cleanup()
+    # Metrics stay scrapeable until the site itself has stopped.
+    await metrics_runner.cleanup()
     log.info("stopped")
 
 

@@ -1,4 +1,5 @@
-"""The aiohttp application: routes, one middleware for metrics and errors, the DB checker."""
+"""The aiohttp applications: the website (routes, one middleware for metrics and errors, the
+DB checker) and, on a port of its own, the Prometheus metrics the collector scrapes."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from .pages import Pages
 
 log = logging.getLogger("website")
 
-ROUTES = ("/", "/healthz", "/readyz", "/metrics", "/guestbook")
+# /metrics is not among them: it is served only on the metrics port (create_metrics_app).
+ROUTES = ("/", "/healthz", "/readyz", "/guestbook")
 GUESTBOOK_PAGE_SIZE = 20
 # Longer than the load balancer's 60 s idle timeout, so the balancer closes idle
 # connections first and never sends a request on a connection we are closing.
@@ -258,8 +260,20 @@ def create_app(
     app.router.add_get("/", front_page)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
     app.router.add_get("/guestbook", guestbook)
     app.router.add_post("/guestbook", sign_guestbook)
     app.cleanup_ctx.append(_background)
+    return app
+
+
+def create_metrics_app(website: web.Application) -> web.Application:
+    """The metrics listener: GET /metrics with the website's registry, nothing else.
+
+    It runs on METRICS_PORT, which no target group or listener reaches, so the exposition
+    never needs hiding from the internet by a load balancer rule. Scrapes are not counted
+    in the website's own request metrics.
+    """
+    app = web.Application()
+    app[STATE] = website[STATE]
+    app.router.add_get("/metrics", metrics)
     return app
