@@ -269,6 +269,10 @@ pulumi.export("url", public_url)
 pulumi.export("testUrl", bluegreen.test_url(cfg.dns.domain))
 pulumi.export("clusterName", service.cluster_name)
 pulumi.export("serviceName", service.service_name)
+pulumi.export("serviceArn", service.service_arn)
+# With an approval gate `pulumi up` returns when ECS accepts a release; the workflow then
+# follows the service deployment (ListServiceDeployments by serviceArn) and continues its hook.
+pulumi.export("releaseWaitsForApproval", not service.watches_release)
 pulumi.export("loadBalancerDnsName", bluegreen.dns_name)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("repositoryUrl", registry.repository_url)

@@ -218,3 +218,15 @@ def test_sites_with_a_domain_answer_over_ipv4_and_ipv6(stage, prod) -> None:
             if r.inputs.get("aliases")
         )
         assert types == ["A", "AAAA"]
+
+
+def test_the_stacks_export_what_the_workflow_follows_a_release_with(stage, prod) -> None:
+    # Stage has no approval gate: `pulumi up` waits for the release itself. Prod pauses
+    # before production traffic, so the workflow follows the service deployment by its
+    # service ARN (ListServiceDeployments takes the service and the cluster).
+    assert stage.outputs["releaseWaitsForApproval"] is False
+    assert prod.outputs["releaseWaitsForApproval"] is True
+    for rec in (stage, prod):
+        service = rec.one("aws:ecs/service:Service")
+        assert rec.outputs["serviceArn"] == service.outputs["arn"]
+        assert rec.outputs["clusterName"]
