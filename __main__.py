@@ -199,6 +199,7 @@ service = EcsService(
     EcsServiceArgs(
         vpc_id=network.vpc_id,
         private_subnet_ids=network.private_subnet_ids,
+        stack_tags=cfg.stack_tags(),
         cluster_name=cluster_name,
         service_name=service_name,
         image=registry.image_ref,

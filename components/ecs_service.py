@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
@@ -289,6 +289,9 @@ class EcsServiceArgs:
     """Share of tasks on Fargate Spot (Fargate only)."""
     ec2_instance_type: str = "t4g.small"
     """Instance type of the EC2 capacity."""
+    stack_tags: Mapping[str, str] = field(default_factory=dict)
+    """Stack-wide tags for what the EC2 capacity's Auto Scaling group launches: the provider's
+    default tags reach neither the group nor its instances."""
     desired_count: int = 1
     """Tasks at creation; autoscaling owns the count afterwards."""
     min_count: int = 1
@@ -821,8 +824,8 @@ class EcsService(pulumi.ComponentResource):
             monitoring={"enabled": True},
             user_data=base64.b64encode(ec2_user_data(args.cluster_name).encode()).decode(),
             tag_specifications=[
-                {"resource_type": "instance", "tags": {"Name": f"{name}-instance"}},
-                {"resource_type": "volume", "tags": {"Name": f"{name}-instance"}},
+                {"resource_type": kind, "tags": {**args.stack_tags, "Name": f"{name}-instance"}}
+                for kind in ("instance", "volume", "network-interface")
             ],
             tags={"Name": f"{name}-instances"},
             opts=child,
@@ -836,7 +839,13 @@ class EcsService(pulumi.ComponentResource):
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             health_check_type="EC2",
             health_check_grace_period=60,
+            # The deploy roles create only what the request tags with their environment
+            # (aws:RequestTag/Environment), and CreateAutoScalingGroup carries only these tags.
             tags=[
+                *(
+                    {"key": key, "value": value, "propagate_at_launch": True}
+                    for key, value in args.stack_tags.items()
+                ),
                 {"key": "Name", "value": f"{name}-instance", "propagate_at_launch": True},
                 # ECS adds this tag to a group it manages; declaring it avoids a diff.
                 {"key": "AmazonECSManaged", "value": "true", "propagate_at_launch": True},

@@ -761,3 +761,18 @@ def test_pulumi_never_sends_the_load_balancer_block_back_after_creation(
     assert "loadBalancers" in service.ignore_changes
     (entry,) = service.inputs["loadBalancers"]
     assert entry["advancedConfiguration"]["alternateTargetGroupArn"]
+
+
+def test_ec2_capacity_launches_carry_the_stack_tags(build: Callable[..., Recording]) -> None:
+    # Provider default tags reach neither an Auto Scaling group nor what it launches, and the
+    # deploy role creates only what the request tags with its environment.
+    tags = {"Project": "ecs-platform", "Environment": "test"}
+    rec = build_service(build, capacity="ec2", stack_tags=tags)
+    group = rec.one("aws:autoscaling/group:Group").inputs
+    propagated = {t["key"]: t["value"] for t in group["tags"] if t["propagateAtLaunch"]}
+    assert tags.items() <= propagated.items()
+    template = rec.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
+    kinds = {spec["resourceType"]: spec["tags"] for spec in template["tagSpecifications"]}
+    assert set(kinds) == {"instance", "volume", "network-interface"}
+    for spec_tags in kinds.values():
+        assert tags.items() <= spec_tags.items()

@@ -207,10 +207,18 @@ def test_prod_follows_stage_and_both_deploy_the_one_built_digest() -> None:
 
 def test_pull_requests_are_previewed_read_only_with_the_policy_pack() -> None:
     doc = load(ROOT / ".github/workflows/pull-request.yml")
-    preview = doc["jobs"]["preview"]
-    assert preview["strategy"]["matrix"]["stack"] == ["stage", "prod"]
-    creds = [s for s in preview["steps"] if "configure-aws-credentials" in str(s.get("uses"))]
-    assert creds[0]["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    # Any same-repository pull request previews stage with the role that can decrypt only
+    # stage's secrets; prod is previewed only inside the prod-preview environment (required
+    # reviewers), the only subject the prod preview role trusts.
+    for job, stacks, role, environment in (
+        ("preview", ["stage"], "AWS_PREVIEW_ROLE_ARN", None),
+        ("preview-prod", ["prod"], "AWS_PROD_PREVIEW_ROLE_ARN", "prod-preview"),
+    ):
+        preview = doc["jobs"][job]
+        assert preview["strategy"]["matrix"]["stack"] == stacks
+        assert preview.get("environment") == environment
+        creds = [s for s in preview["steps"] if "configure-aws-credentials" in str(s.get("uses"))]
+        assert creds[0]["with"]["role-to-assume"] == "${{ vars." + role + " }}"
     script = (ROOT / ".github/scripts/pulumi-stack.sh").read_text()
     assert 'pulumi preview --stack "$stack" --policy-pack policy' in script
 
