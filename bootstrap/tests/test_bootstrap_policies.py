@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
+import json
+
 import bootstrap_policies as pol
 import bootstrap_resources as res
 import pytest
@@ -10,7 +13,7 @@ REPO = "acme/ecs-platform"
 PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 BUCKET = "arn:aws:s3:::pulumi-state-abc123"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
-BOUNDARY = "arn:aws:iam::123456789012:policy/ecs-platform/workload-boundary"
+BOUNDARY = "arn:aws:iam::123456789012:policy/ecs-platform-ci/workload-boundary"
 
 
 def settings(**overrides: object) -> pol.BootstrapSettings:
@@ -79,50 +82,140 @@ def test_key_policy_names_the_account_not_everyone() -> None:
     assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
 
 
-def test_deploy_role_reads_and_writes_only_the_programs_state() -> None:
-    assert pol.state_access_statements(BUCKET, KEY, write=True) == [
+STAGE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/stage"
+
+
+def _state(write: bool, stack: str = "stage") -> list[dict]:
+    return pol.state_access_statements(
+        BUCKET, KEY, STAGE_KEY, stack=stack, region="eu-west-1", write=write
+    )
+
+
+def test_deploy_role_reads_and_writes_only_its_own_stacks_state() -> None:
+    assert _state(write=True) == [
         {
             "Sid": "ListStateObjects",
             "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Action": "s3:ListBucket",
             "Resource": BUCKET,
             "Condition": {"StringLike": {"s3:prefix": [".pulumi", ".pulumi/*"]}},
         },
         {
-            "Sid": "ReadWriteState",
+            "Sid": "LocateStateBucket",
             "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            "Resource": f"{BUCKET}/.pulumi/*",
+            "Action": "s3:GetBucketLocation",
+            "Resource": BUCKET,
         },
         {
-            "Sid": "UseStateAndSecretsKey",
+            "Sid": "ReadStateLayout",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{BUCKET}/.pulumi/meta.yaml",
+        },
+        {
+            "Sid": "ReadWriteOwnStackState",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": [
+                f"{BUCKET}/.pulumi/stacks/ecs-platform/stage.*",
+                f"{BUCKET}/.pulumi/history/ecs-platform/stage/*",
+                f"{BUCKET}/.pulumi/backups/ecs-platform/stage/*",
+                f"{BUCKET}/.pulumi/locks/organization/ecs-platform/stage/*",
+            ],
+        },
+        {
+            "Sid": "UseStateBucketKeyThroughS3",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": KEY,
+            "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}},
+        },
+        {
+            "Sid": "UseOwnStackSecretsKey",
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
-            "Resource": KEY,
+            "Resource": STAGE_KEY,
         },
     ]
 
 
-def test_preview_role_writes_nothing_but_the_stack_lock() -> None:
-    statements = pol.state_access_statements(BUCKET, KEY, write=False)
+# Object keys the DIY backend writes for a project-scoped stack (pulumi/pulumi
+# pkg/backend/diy: store.go, state.go, stack_tags.go, lock.go, backend.go).
+def _stack_objects(stack: str) -> list[str]:
+    return [
+        f"{BUCKET}/.pulumi/stacks/ecs-platform/{stack}.json",
+        f"{BUCKET}/.pulumi/stacks/ecs-platform/{stack}.json.bak",
+        f"{BUCKET}/.pulumi/stacks/ecs-platform/{stack}.json.gz",
+        f"{BUCKET}/.pulumi/stacks/ecs-platform/{stack}.pulumi-tags",
+        f"{BUCKET}/.pulumi/history/ecs-platform/{stack}/{stack}-1700000000.history.json",
+        f"{BUCKET}/.pulumi/history/ecs-platform/{stack}/{stack}-1700000000.checkpoint.json",
+        f"{BUCKET}/.pulumi/backups/ecs-platform/{stack}/{stack}.1700000000.json",
+        f"{BUCKET}/.pulumi/locks/organization/ecs-platform/{stack}/3f2a.json",
+    ]
+
+
+def _writable(statements: list[dict], key: str) -> bool:
+    return any(
+        fnmatch.fnmatchcase(key, resource)
+        for st in statements
+        if st["Effect"] == "Allow" and "s3:PutObject" in _actions(st)
+        for resource in _resources(st)
+    )
+
+
+def _readable(statements: list[dict], key: str) -> bool:
+    return any(
+        fnmatch.fnmatchcase(key, resource)
+        for st in statements
+        if st["Effect"] == "Allow" and "s3:GetObject" in _actions(st)
+        for resource in _resources(st)
+    )
+
+
+def test_deploy_role_can_write_every_object_of_its_stack() -> None:
+    for key in _stack_objects("stage"):
+        assert _writable(_state(write=True), key), key
+
+
+def test_stage_deploy_role_cannot_read_or_write_prods_state() -> None:
+    for key in _stack_objects("prod"):
+        assert not _writable(_state(write=True), key), key
+        assert not _readable(_state(write=True), key), key
+
+
+def test_preview_role_reads_its_stack_and_writes_no_state_object() -> None:
+    statements = _state(write=False)
+    assert _readable(statements, f"{BUCKET}/.pulumi/stacks/ecs-platform/stage.json")
+    assert not _readable(statements, f"{BUCKET}/.pulumi/stacks/ecs-platform/prod.json")
     writes = [
         st
         for st in statements
         if any(a in ("s3:PutObject", "s3:DeleteObject") for a in _actions(st))
     ]
-    assert [w["Resource"] for w in writes] == [f"{BUCKET}/.pulumi/locks/*"]
-    assert {a for st in statements for a in _actions(st) if a.startswith("kms:")} == {
-        "kms:Decrypt",
-        "kms:DescribeKey",
-        "kms:GenerateDataKey",
-    }
+    assert writes == []
+
+
+def test_preview_role_decrypts_only_its_stacks_secrets_key() -> None:
+    kms = [st for st in _state(write=False) if _actions(st)[0].startswith("kms:")]
+    assert {a for st in kms for a in _actions(st)} == {"kms:Decrypt", "kms:DescribeKey"}
+    direct = [st for st in kms if "Condition" not in st]
+    assert [st["Resource"] for st in direct] == [STAGE_KEY]
+
+
+def test_state_bucket_key_is_usable_only_through_s3() -> None:
+    for write in (True, False):
+        (bucket_key,) = [st for st in _state(write) if st["Resource"] == KEY]
+        assert bucket_key["Condition"] == {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+        }
 
 
 def test_no_role_can_touch_the_bootstraps_own_state() -> None:
     for write in (True, False):
-        for st in pol.state_access_statements(BUCKET, KEY, write=write):
-            resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
-            assert all(r in (BUCKET, KEY) or r.startswith(f"{BUCKET}/.pulumi/") for r in resources)
+        for st in _state(write):
+            for r in _resources(st):
+                assert r in (BUCKET, KEY, STAGE_KEY) or r.startswith(f"{BUCKET}/.pulumi/"), r
+        assert not _readable(_state(write), f"{BUCKET}/bootstrap/.pulumi/stacks/x/account.json")
 
 
 def test_preview_read_policy_is_describe_only() -> None:
@@ -135,10 +228,16 @@ def test_preview_read_policy_is_describe_only() -> None:
     assert "secretsmanager:GetSecretValue" not in str(doc)
 
 
+def _deploy_documents(env: str = "stage", region: str = "eu-west-1") -> dict[str, dict]:
+    return {
+        **pol.deploy_services_policies(region, env),
+        "iam": pol.deploy_iam_policy("123456789012", "/ecs-platform/", BOUNDARY, environment=env),
+    }
+
+
 def test_deploy_policies_never_grant_every_action() -> None:
     docs = [
-        pol.deploy_services_policy("eu-west-1"),
-        pol.deploy_iam_policy("123456789012", "/ecs-platform/", BOUNDARY),
+        *_deploy_documents().values(),
         pol.preview_read_policy("eu-west-1", "123456789012", "/ecs-platform/"),
     ]
     for doc in docs:
@@ -148,31 +247,54 @@ def test_deploy_policies_never_grant_every_action() -> None:
 
 
 def test_regional_services_are_limited_to_the_stack_region() -> None:
-    allow = pol.deploy_services_policy("eu-west-1")["Statement"][0]
-    assert allow["Condition"] == {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
-    assert "secretsmanager:GetSecretValue" not in allow["Action"]
+    regional = [
+        st
+        for name, doc in _deploy_documents().items()
+        if name.startswith("services-")
+        for st in doc["Statement"]
+    ]
+    assert regional
+    for st in regional:
+        assert st["Condition"]["StringEquals"]["aws:RequestedRegion"] == "eu-west-1", st["Sid"]
+        assert "secretsmanager:GetSecretValue" not in st["Action"]
 
 
 def test_deploy_role_cannot_destroy_resources_of_other_projects() -> None:
-    guard = pol.deploy_services_policy("eu-west-1")["Statement"][-1]
+    guard = pol.deploy_services_policies("eu-west-1", "stage")["guards"]["Statement"][0]
     assert guard["Effect"] == "Deny"
     assert guard["Condition"] == {"StringNotEquals": {"aws:ResourceTag/Project": "ecs-platform"}}
     assert "rds:DeleteDBInstance" in guard["Action"]
 
 
 def test_deploy_role_manages_only_workload_roles_and_only_within_the_boundary() -> None:
-    doc = pol.deploy_iam_policy("123456789012", "/ecs-platform/", BOUNDARY)
+    doc = pol.deploy_iam_policy("123456789012", "/ecs-platform/", BOUNDARY, environment="stage")
     by_sid = {st["Sid"]: st for st in doc["Statement"]}
-    grant = by_sid["GrantOnlyWithinBoundary"]
-    assert grant["Resource"] == "arn:aws:iam::123456789012:role/ecs-platform/*"
-    assert grant["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}
-    assert "iam:CreateRole" in grant["Action"]
-    assert "iam:CreateRole" not in by_sid["ManageWorkloadRoles"]["Action"]
-    pass_role = by_sid["PassWorkloadRolesToTheirServices"]
+    create = by_sid["GrantOnlyWithinBoundaryCreateTaggedForEnvironment"]
+    assert create["Resource"] == "arn:aws:iam::123456789012:role/ecs-platform/*"
+    assert create["Action"] == ["iam:CreateRole"]
+    assert create["Condition"]["StringEquals"] == {
+        "iam:PermissionsBoundary": BOUNDARY,
+        "aws:RequestTag/Environment": "stage",
+    }
+    grant = by_sid["GrantOnlyWithinBoundaryChangeTaggedWithEnvironment"]
+    assert grant["Condition"] == {
+        "StringEquals": {
+            "iam:PermissionsBoundary": BOUNDARY,
+            "aws:ResourceTag/Environment": "stage",
+        }
+    }
+    assert {"iam:PutRolePolicy", "iam:AttachRolePolicy"} <= set(grant["Action"])
+    unbounded = [
+        st
+        for st in doc["Statement"]
+        if st["Effect"] == "Allow" and "iam:PermissionsBoundary" not in json.dumps(st)
+    ]
+    assert not any("iam:CreateRole" in _actions(st) for st in unbounded)
+    pass_role = by_sid["PassOwnWorkloadRolesToTheirServices"]
     assert pass_role["Resource"] == "arn:aws:iam::123456789012:role/ecs-platform/*"
-    assert (
-        "ecs-tasks.amazonaws.com" in pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
-    )
+    passed = pass_role["Condition"]["StringEquals"]
+    assert "ecs-tasks.amazonaws.com" in passed["iam:PassedToService"]
+    assert passed["aws:ResourceTag/Environment"] == "stage"
     assert by_sid["NeverRemoveTheBoundary"]["Effect"] == "Deny"
     for st in doc["Statement"]:
         if st["Effect"] == "Allow" and st["Sid"] != "ReadAwsManagedPolicies":
@@ -180,11 +302,12 @@ def test_deploy_role_manages_only_workload_roles_and_only_within_the_boundary() 
 
 
 def test_every_managed_policy_fits_the_aws_size_limit() -> None:
+    longest_env = "e" * 32
     docs = [
-        pol.deploy_services_policy("ap-southeast-2"),
-        pol.deploy_iam_policy("123456789012", "/ecs-platform/", BOUNDARY),
+        *_deploy_documents(longest_env, "ap-southeast-2").values(),
         pol.preview_read_policy("ap-southeast-2", "123456789012", "/ecs-platform/"),
         pol.workload_boundary_policy(),
+        {"Version": "2012-10-17", "Statement": _state(write=True, stack=longest_env)},
     ]
     for doc in docs:
         assert pol.compact_size(doc) <= pol.MANAGED_POLICY_LIMIT
@@ -199,6 +322,7 @@ def test_bad_settings_are_all_reported_at_once() -> None:
             noncurrent_version_days=0,
             kms_alias="alias/aws/s3",
             ci_iam_path="/ecs-platform/ci/",
+            pull_request_environment="qa",
         )
     message = str(err.value)
     for fragment in (
@@ -209,8 +333,41 @@ def test_bad_settings_are_all_reported_at_once() -> None:
         "noncurrentVersionDays=0: expected 1 to 3650 days",
         "kmsAlias='alias/aws/s3'",
         "must not overlap workloadIamPath",
+        "pullRequestEnvironment='qa': expected one of environments",
     ):
         assert fragment in message
+
+
+def test_cli_values_are_decoded_by_their_keys_type() -> None:
+    values, problems = res.decode_cli_config(
+        {
+            "githubRepository": "acme/ecs-platform",
+            "noncurrentVersionDays": "90",
+            "environments": '["stage", "prod"]',
+            "tags": '{"Owner": "platform-team", "CostCentre": 42}',
+            "kmsAlias": "alias/x",
+        }
+    )
+    assert problems == []
+    assert values == {
+        "githubRepository": "acme/ecs-platform",
+        "noncurrentVersionDays": 90,
+        "environments": ["stage", "prod"],
+        "tags": {"Owner": "platform-team", "CostCentre": "42"},
+        "kmsAlias": "alias/x",
+    }
+
+
+def test_cli_values_of_the_wrong_type_are_each_named() -> None:
+    _values, problems = res.decode_cli_config(
+        {"noncurrentVersionsKept": "true", "environments": "stage", "tags": "[1]"}
+    )
+    assert problems == [
+        "noncurrentVersionsKept='true': expected a whole number, e.g. 90",
+        "environments='stage': expected a YAML list of names, e.g. [stage, prod]",
+        "tags='[1]': expected a YAML mapping of tag names to text values, "
+        "e.g. {Owner: platform-team}",
+    ]
 
 
 def test_config_with_an_unknown_key_is_refused() -> None:
@@ -242,18 +399,33 @@ def pol_dir():  # type: ignore[no-untyped-def]
 
 
 def _actions(statement: dict[str, object]) -> list[str]:
-    action = statement["Action"]
+    action = statement.get("Action", [])
     return [action] if isinstance(action, str) else list(action)  # type: ignore[arg-type]
 
 
-def test_deploy_role_manages_only_the_access_log_buckets_in_s3() -> None:
-    import fnmatch
+def _resources(statement: dict[str, object]) -> list[str]:
+    resource = statement["Resource"]
+    return [resource] if isinstance(resource, str) else list(resource)  # type: ignore[arg-type]
 
-    doc = pol.deploy_services_policy("us-east-1")
-    s3 = [s for s in doc["Statement"] if any(str(a).startswith("s3:") for a in s["Action"])]
-    assert [s["Sid"] for s in s3] == ["ManageAccessLogBuckets"]
+
+def test_deploy_role_manages_only_its_stacks_access_log_buckets_in_s3() -> None:
+    docs = pol.deploy_services_policies("us-east-1", "stage").values()
+    s3 = [
+        st
+        for doc in docs
+        for st in doc["Statement"]
+        if st["Effect"] == "Allow" and any(str(a).startswith("s3:") for a in _actions(st))
+    ]
+    assert [st["Sid"] for st in s3] == ["ManageOwnAccessLogBuckets"]
     (statement,) = s3
     resources = statement["Resource"]
     assert fnmatch.fnmatch("arn:aws:s3:::ecs-platform-stage-alb-logs-20260101", resources[0])
-    assert not any(fnmatch.fnmatch("arn:aws:s3:::ecs-platform-pulumi-state", r) for r in resources)
+    assert not any(
+        fnmatch.fnmatch(bucket, r)
+        for r in resources
+        for bucket in (
+            "arn:aws:s3:::ecs-platform-pulumi-state",
+            "arn:aws:s3:::ecs-platform-prod-alb-logs-1",
+        )
+    )
     assert "s3:PutObject" not in statement["Action"]

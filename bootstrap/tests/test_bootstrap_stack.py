@@ -24,9 +24,10 @@ def _of_type(mocks: Any, typ: str) -> list[Any]:
 
 
 def _wait(built: res.Bootstrap) -> pulumi.Output[Any]:
-    roles = [*built.deploy_roles.values(), built.preview_role]
+    roles = [*built.deploy_roles.values(), *built.preview_roles.values()]
+    keys = [built.key, *built.secrets_keys.values()]
     return pulumi.Output.all(
-        built.bucket.arn, built.key.arn, built.boundary.arn, *[r.arn for r in roles]
+        built.bucket.arn, built.boundary.arn, *[k.arn for k in keys], *[r.arn for r in roles]
     )
 
 
@@ -89,20 +90,34 @@ def test_bucket_policy_denies_non_tls(built: Any) -> None:
     assert doc == pol.state_bucket_policy("arn:aws:s3:::pulumi-state-abc123")
 
 
-def test_bucket_and_key_are_protected_from_deletion(built: Any) -> None:
+def test_bucket_and_keys_are_protected_from_deletion(built: Any) -> None:
     mocks, b = built
     (bucket,) = _of_type(mocks, "aws:s3/bucket:Bucket")
     assert bucket.inputs.get("forceDestroy") is False
     assert b.bucket._protect is True
     assert b.key._protect is True
+    assert all(k._protect is True for k in b.secrets_keys.values())
 
 
-def test_secrets_key_rotates(built: Any) -> None:
+def test_keys_rotate(built: Any) -> None:
     mocks, _ = built
-    (key,) = _of_type(mocks, "aws:kms/key:Key")
-    assert key.inputs["enableKeyRotation"] is True
-    (alias,) = _of_type(mocks, "aws:kms/alias:Alias")
-    assert alias.inputs["name"] == "alias/ecs-platform-pulumi"
+    keys = _of_type(mocks, "aws:kms/key:Key")
+    assert len(keys) == 3
+    assert all(k.inputs["enableKeyRotation"] is True for k in keys)
+
+
+def test_each_environment_has_its_own_secrets_key(built: Any) -> None:
+    mocks, _ = built
+    aliases = {a.name: a.inputs["name"] for a in _of_type(mocks, "aws:kms/alias:Alias")}
+    assert aliases == {
+        "pulumi-state": "alias/ecs-platform-pulumi",
+        "secrets-stage": "alias/ecs-platform-pulumi-stage",
+        "secrets-prod": "alias/ecs-platform-pulumi-prod",
+    }
+    keys = {k.name: k.inputs["tags"] for k in _of_type(mocks, "aws:kms/key:Key")}
+    assert keys["secrets-stage"]["Environment"] == "stage"
+    assert keys["secrets-prod"]["Environment"] == "prod"
+    assert "Environment" not in keys["pulumi-state"]
 
 
 def test_oidc_provider_trusts_github_for_sts(built: Any) -> None:
@@ -112,10 +127,10 @@ def test_oidc_provider_trusts_github_for_sts(built: Any) -> None:
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
 
 
-def test_one_deploy_role_per_environment_and_one_preview_role(built: Any) -> None:
+def test_one_deploy_role_and_one_preview_role_per_environment(built: Any) -> None:
     mocks, _ = built
     roles = {r.name: r for r in _of_type(mocks, "aws:iam/role:Role")}
-    assert set(roles) == {"deploy-stage", "deploy-prod", "preview"}
+    assert set(roles) == {"deploy-stage", "deploy-prod", "preview", "preview-prod"}
     subjects = {
         name: json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
         for name, r in roles.items()
@@ -131,7 +146,28 @@ def test_one_deploy_role_per_environment_and_one_preview_role(built: Any) -> Non
         "deploy-stage": {aud: "sts.amazonaws.com", sub: "repo:acme/ecs-platform:environment:stage"},
         "deploy-prod": {aud: "sts.amazonaws.com", sub: "repo:acme/ecs-platform:environment:prod"},
         "preview": {aud: "sts.amazonaws.com", sub: "repo:acme/ecs-platform:pull_request"},
+        "preview-prod": {
+            aud: "sts.amazonaws.com",
+            sub: "repo:acme/ecs-platform:environment:prod-preview",
+        },
     }
+
+
+def test_deploy_role_sessions_outlast_a_90_minute_job(built: Any) -> None:
+    mocks, _ = built
+    sessions = {
+        r.name: r.inputs["maxSessionDuration"] for r in _of_type(mocks, "aws:iam/role:Role")
+    }
+    assert sessions["deploy-stage"] == sessions["deploy-prod"] == 7200
+    assert sessions["preview"] == sessions["preview-prod"] == 3600
+
+
+def test_boundary_lives_outside_the_path_the_deploy_roles_manage(built: Any) -> None:
+    mocks, _ = built
+    (boundary,) = [
+        p for p in _of_type(mocks, "aws:iam/policy:Policy") if p.name == "workload-boundary"
+    ]
+    assert boundary.inputs["path"] == "/ecs-platform-ci/"
 
 
 def test_roles_get_exactly_their_documents(built: Any) -> None:
@@ -140,27 +176,45 @@ def test_roles_get_exactly_their_documents(built: Any) -> None:
         p.name: json.loads(p.inputs["policy"]) for p in _of_type(mocks, "aws:iam/policy:Policy")
     }
     bucket = "arn:aws:s3:::pulumi-state-abc123"
-    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    boundary = f"arn:aws:iam::{ACCOUNT}:policy/ecs-platform/workload-boundary-r4nd0m"
+    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/pulumi-state-1234abcd"
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/ecs-platform-ci/workload-boundary-r4nd0m"
+    expected: dict[str, Any] = {"workload-boundary": pol.workload_boundary_policy()}
     for env in ("stage", "prod"):
-        assert policies[f"deploy-{env}-state"]["Statement"] == pol.state_access_statements(
-            bucket, key, write=True
+        own_key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/secrets-{env}-1234abcd"
+        state = {
+            "deploy": pol.state_access_statements(
+                bucket, key, own_key, stack=env, region="eu-west-1", write=True
+            ),
+            "preview": pol.state_access_statements(
+                bucket, key, own_key, stack=env, region="eu-west-1", write=False
+            ),
+        }
+        expected[f"deploy-{env}-state"] = {"Version": "2012-10-17", "Statement": state["deploy"]}
+        for suffix, doc in pol.deploy_services_policies("eu-west-1", env).items():
+            expected[f"deploy-{env}-{suffix}"] = doc
+        expected[f"deploy-{env}-iam"] = pol.deploy_iam_policy(
+            ACCOUNT, "/ecs-platform/", boundary, environment=env
         )
-        assert policies[f"deploy-{env}-services"] == pol.deploy_services_policy("eu-west-1")
-        assert policies[f"deploy-{env}-iam"] == pol.deploy_iam_policy(
-            ACCOUNT, "/ecs-platform/", boundary
+        preview = "preview" if env == "stage" else f"preview-{env}"
+        expected[f"{preview}-state"] = {"Version": "2012-10-17", "Statement": state["preview"]}
+        expected[f"{preview}-read"] = pol.preview_read_policy(
+            "eu-west-1", ACCOUNT, "/ecs-platform/"
         )
-    assert policies["preview-state"]["Statement"] == pol.state_access_statements(
-        bucket, key, write=False
-    )
-    assert policies["preview-read"] == pol.preview_read_policy(
-        "eu-west-1", ACCOUNT, "/ecs-platform/"
-    )
-    assert policies["workload-boundary"] == pol.workload_boundary_policy()
+    assert policies == expected
     attachments = {
         a.name for a in _of_type(mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     }
     assert attachments == {n for n in policies if n != "workload-boundary"}
+
+
+def test_every_role_fits_the_default_managed_policy_quota(built: Any) -> None:
+    mocks, _ = built
+    per_role: dict[str, int] = {}
+    for a in _of_type(mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        role = a.inputs["role"]
+        per_role[role] = per_role.get(role, 0) + 1
+    # IAM quota "managed policies attached to an IAM role": 10 by default.
+    assert per_role and max(per_role.values()) <= 10
 
 
 def test_resource_names_are_unique(built: Any) -> None:

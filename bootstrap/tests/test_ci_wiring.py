@@ -1,0 +1,48 @@
+"""The workflows assume the bootstrap's roles as the roles' trust and sessions allow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bootstrap_policies as pol
+import bootstrap_resources as res
+import yaml
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+
+
+def _jobs(name: str) -> dict[str, Any]:
+    return yaml.safe_load((WORKFLOWS / name).read_text())["jobs"]
+
+
+def _credentials(job: dict[str, Any]) -> dict[str, Any]:
+    (step,) = [s for s in job["steps"] if "configure-aws-credentials" in str(s.get("uses"))]
+    return step["with"]
+
+
+def test_deploy_sessions_cover_each_job_and_fit_the_roles_maximum() -> None:
+    for name, job in _jobs("deploy.yml").items():
+        if not any("configure-aws-credentials" in str(s.get("uses")) for s in job["steps"]):
+            continue
+        seconds = int(_credentials(job)["role-duration-seconds"])
+        # configure-aws-credentials fails when asking for more than MaxSessionDuration.
+        assert seconds <= res.DEPLOY_SESSION_SECONDS, name
+        assert seconds >= job["timeout-minutes"] * 60, name
+
+
+def test_pull_request_code_previews_only_the_pull_request_stack() -> None:
+    job = _jobs("pull-request.yml")["preview"]
+    assert job["strategy"]["matrix"]["stack"] == ["stage"]
+    assert "environment" not in job  # the OIDC subject stays repo:...:pull_request
+    assert _credentials(job)["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+
+
+def test_prod_is_previewed_only_from_its_preview_environment() -> None:
+    job = _jobs("pull-request.yml")["preview-prod"]
+    assert job["strategy"]["matrix"]["stack"] == ["prod"]
+    assert job["environment"] == f"prod{pol.PREVIEW_ENVIRONMENT_SUFFIX}"
+    assert _credentials(job)["role-to-assume"] == "${{ vars.AWS_PROD_PREVIEW_ROLE_ARN }}"
+    assert pol.github_subject("acme/x", job["environment"]) == (
+        "repo:acme/x:environment:prod-preview"
+    )
