@@ -19,5 +19,5 @@ plan-json: venv ## build/plan/<stack>.json and <stack>.md (the pull-request summ
 	  echo "wrote $(PLAN_DIR)/$$s.json $(PLAN_DIR)/$$s.md $(PLAN_DIR)/$$s.png $(PLAN_DIR)/$$s.svg"; \
 	done
 
-plan-bench: venv ## time the plan of each stack (median of several runs)
+plan-bench: venv ## time the plan of each stack, cold (--no-cache) and from the cache (medians)
 	$(PY) scripts/bench_plan.py

@@ -2,6 +2,10 @@
 
     python -m offline_plan [--stack stage|prod ...] [--json PATH|-] [--markdown PATH]
                            [--diagram-dir DIR | --no-diagram] [--diff] [--usage FILE]
+                           [--no-cache] [--cache-dir DIR]
+
+A stack's recording (the program rendered under mocks) is kept in build/plan-cache/, keyed by
+everything it depends on (offline_plan/cache.py); an unchanged stack is planned from it.
 
 Exit codes: 0 planned; 1 invalid stack configuration (every problem listed); 2 bad
 arguments, unknown stack, missing or malformed stack file, bad usage or price file, or
@@ -57,6 +61,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--usage", metavar="FILE", type=Path, help="usage assumptions (default usage.yaml)"
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render the program even when a cached recording of the same inputs exists",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        type=Path,
+        help="where cached recordings go (default build/plan-cache)",
+    )
+    parser.add_argument(
         "--project-dir",
         metavar="DIR",
         type=Path,
@@ -107,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         plans = []
         for stack in stacks:
             plan = build_plan(
-                stack, usage_file=args.usage, prices=prices, project_dir=args.project_dir
+                stack,
+                usage_file=args.usage,
+                prices=prices,
+                project_dir=args.project_dir,
+                use_cache=not args.no_cache,
+                cache_dir=args.cache_dir,
             )
             if not args.no_diagram:
                 plan.diagrams = render_diagram(stack, plan.view, args.diagram_dir)

@@ -753,3 +753,265 @@ def savings(view: StackView, prices: PriceTable, usage: Usage) -> list[Saving]:
         )
         before = after
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# How private subnets reach the internet: every egress choice priced for the stack.
+
+#: Interface endpoints private subnets need when nothing leaves through a NAT, with what each
+#: is for. Service names: the AWS PrivateLink guide, "AWS services that integrate with AWS
+#: PrivateLink"; Session Manager needs ssm, ssmmessages and ec2messages (Systems Manager user
+#: guide, "Use VPC endpoints to improve the security of EC2 instances"). No STS endpoint:
+#: tasks take their role's credentials from the ECS container credentials endpoint (ECS
+#: developer guide, "Task IAM role") and instances from the instance metadata service.
+ENDPOINTS_ALWAYS: tuple[tuple[str, str], ...] = (
+    ("ecr.api", "image manifests and authorization"),
+    ("ecr.dkr", "image pulls (layers come from S3 through the free gateway endpoint)"),
+    ("logs", "the tasks' logs to CloudWatch Logs"),
+    ("secretsmanager", "the database secret injected into tasks"),
+)
+ENDPOINTS_PROMETHEUS: tuple[tuple[str, str], ...] = (
+    ("aps-workspaces", "Managed Prometheus remote write"),
+)
+ENDPOINTS_SSM: tuple[tuple[str, str], ...] = (
+    ("ssm", "Session Manager for the bastion"),
+    ("ssmmessages", "Session Manager data channel"),
+    ("ec2messages", "Systems Manager agent messages"),
+)
+EGRESS_NOTE = (
+    "Left out of the comparison, being the same for every choice: S3 and ECR layers through "
+    "the free S3 gateway endpoint, and data sent to the internet (charged per GB over IPv4 "
+    "and IPv6 alike, whichever gateway it leaves by)."
+)
+STRATEGY_LABELS: dict[str, str] = {
+    "none": "no NAT: interface endpoints",
+    "instance": "NAT instance per AZ",
+    "single": "one NAT Gateway",
+    "per-az": "NAT Gateway per AZ",
+    "egress-only": "IPv6 egress-only internet gateway",
+}
+
+
+@dataclass(frozen=True)
+class EgressInputs:
+    """What the comparison needs to know of a stack (from its settings)."""
+
+    az_count: int
+    strategy: str
+    """The stack's network.natStrategy."""
+    nat_instance_type: str
+    dual_stack: bool
+    """The VPC has an IPv6 block (network.ipv6)."""
+    prometheus: bool
+    """Tasks remote-write to Managed Prometheus."""
+    ssm_bastion: bool
+    """A bastion reached through Session Manager (no SSH)."""
+
+    def endpoints(self) -> tuple[tuple[str, str], ...]:
+        return (
+            ENDPOINTS_ALWAYS
+            + (ENDPOINTS_PROMETHEUS if self.prometheus else ())
+            + (ENDPOINTS_SSM if self.ssm_bastion else ())
+        )
+
+
+@dataclass(frozen=True)
+class NatAlternative:
+    """One egress choice, priced for the stack."""
+
+    strategy: str
+    label: str
+    fixed_usd: float
+    usage_usd: float
+    survives_az_loss: bool
+    reaches_ipv4_internet: bool
+    az_failure: str
+    """Which availability-zone failures cut egress."""
+    needs: tuple[str, ...]
+    as_built: bool = False
+
+    @property
+    def total_usd(self) -> float:
+        return round(self.fixed_usd + self.usage_usd, 2)
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The monthly NAT data volume above which interface endpoints cost less than `versus`."""
+
+    versus: str
+    gb: float | None
+    """None: endpoints never become cheaper; 0: they are cheaper at any volume."""
+
+
+@dataclass(frozen=True)
+class EgressComparison:
+    alternatives: list[NatAlternative]
+    as_built: str
+    cheapest_same_availability: str | None
+    cheapest_overall: str
+    break_even: list[BreakEven]
+    nat_gb: float
+    endpoints: tuple[str, ...]
+    public_side: list[tuple[str, float]]
+    """The public side: what the Internet Gateway path costs (the gateway itself is free)."""
+
+    def by_strategy(self, strategy: str) -> NatAlternative:
+        return next(a for a in self.alternatives if a.strategy == strategy)
+
+
+def _per_gb_cross_az(inputs: EgressInputs, prices: PriceTable) -> float:
+    """With one NAT Gateway, traffic of the other AZs crosses to the NAT's AZ: charged per GB
+    in each direction (EC2 on-demand pricing, data transfer within a region)."""
+    share = (inputs.az_count - 1) / inputs.az_count
+    return share * 2 * prices["inter_az_gb"].price
+
+
+def nat_alternatives(
+    inputs: EgressInputs,
+    prices: PriceTable,
+    usage: Usage,
+    public_side: list[tuple[str, float]] | None = None,
+) -> EgressComparison:
+    """Every egress choice for the stack's private subnets, priced with its AZ count, the
+    interface endpoints it would need and its usage.yaml NAT volume.
+
+    S3 traffic goes through the free gateway endpoint in every choice, and data sent to the
+    internet is charged per GB the same way whichever path it takes (IPv4 or IPv6), so both
+    are left out: what differs is the NAT's hours, addresses and per-GB processing, the
+    endpoints' hours and per-GB processing, and cross-AZ transfer to a single NAT.
+    """
+    h, azs = prices.hours_per_month, inputs.az_count
+    gb = usage["nat_internet_gb"]
+    ipv4 = prices["public_ipv4_hour"].price * h
+    endpoint_hour = prices["vpc_interface_endpoint_az_hour"].price
+    endpoints = inputs.endpoints()
+    per_endpoint = f"{endpoint_hour:g} USD/AZ-hour x {azs} AZ = {endpoint_hour * h * azs:.2f}/month"
+    endpoint_needs = tuple(
+        f"interface endpoint {s} ({why}): {per_endpoint}" for s, why in endpoints
+    )
+    nat_gw = prices["nat_gateway_hour"].price * h
+    nat_gb = prices["nat_gateway_gb"].price
+    instance = prices.ec2(inputs.nat_instance_type)
+    instance_month = (
+        (instance.price * h if instance else 0.0)
+        + 8 * prices["ebs_gp3_gb_month"].price  # the launch template's 8 GB gp3 root volume
+        + ipv4
+    )
+    per_az_survives = azs > 1
+    alternatives = [
+        NatAlternative(
+            strategy="none",
+            label=STRATEGY_LABELS["none"],
+            fixed_usd=round(len(endpoints) * azs * endpoint_hour * h, 2),
+            usage_usd=round(gb * prices["vpc_interface_endpoint_gb"].price, 2),
+            survives_az_loss=per_az_survives,
+            reaches_ipv4_internet=False,
+            az_failure="endpoints have an interface in every AZ: an AZ's loss cuts only that AZ",
+            needs=(
+                *endpoint_needs,
+                "no path to the internet: third-party APIs and package mirrors are unreachable",
+            ),
+        ),
+        NatAlternative(
+            strategy="instance",
+            label=f"{STRATEGY_LABELS['instance']} ({inputs.nat_instance_type})",
+            fixed_usd=round(azs * instance_month, 2),
+            usage_usd=0.0,
+            survives_az_loss=per_az_survives,
+            reaches_ipv4_internet=True,
+            az_failure="an AZ's loss cuts only that AZ; an instance failure cuts its AZ until "
+            "the Auto Scaling group replaces it (minutes)",
+            needs=(
+                f"{azs} x {inputs.nat_instance_type}, 8 GB gp3 and a public IPv4 address each"
+                + ("" if instance else f" (no price for {inputs.nat_instance_type})"),
+                "no per-GB processing; bandwidth limited by the instance type",
+            ),
+        ),
+        NatAlternative(
+            strategy="single",
+            label=STRATEGY_LABELS["single"],
+            fixed_usd=round(nat_gw + ipv4, 2),
+            usage_usd=round(gb * (nat_gb + _per_gb_cross_az(inputs, prices)), 2),
+            survives_az_loss=False,
+            reaches_ipv4_internet=True,
+            az_failure="the loss of the NAT's AZ cuts egress for every AZ",
+            needs=(
+                "1 NAT Gateway and 1 Elastic IP",
+                f"{nat_gb:g} USD/GB processed; the other AZs' traffic crosses AZs "
+                f"({prices['inter_az_gb'].price:g} USD/GB each way)",
+            ),
+        ),
+        NatAlternative(
+            strategy="per-az",
+            label=STRATEGY_LABELS["per-az"],
+            fixed_usd=round(azs * (nat_gw + ipv4), 2),
+            usage_usd=round(gb * nat_gb, 2),
+            survives_az_loss=per_az_survives,
+            reaches_ipv4_internet=True,
+            az_failure="an AZ's loss cuts only that AZ",
+            needs=(f"{azs} NAT Gateways and {azs} Elastic IPs", f"{nat_gb:g} USD/GB processed"),
+        ),
+    ]
+    if inputs.dual_stack:
+        alternatives.append(
+            NatAlternative(
+                strategy="egress-only",
+                label=STRATEGY_LABELS["egress-only"],
+                fixed_usd=round(prices["egress_only_internet_gateway"].price, 2),
+                usage_usd=0.0,
+                survives_az_loss=per_az_survives,
+                reaches_ipv4_internet=False,
+                az_failure="the gateway is regional: no AZ's loss cuts the others",
+                needs=(
+                    "an IPv6 /64 on each private subnet and a ::/0 route to the gateway "
+                    "(the network gives IPv6 to the public tier only)",
+                    "destinations reachable over IPv6; IPv4-only ones still need one of the "
+                    "other choices",
+                    "IPv6 data out is charged per GB as IPv4 is",
+                ),
+            )
+        )
+    alternatives = [replace(a, as_built=a.strategy == inputs.strategy) for a in alternatives]
+    built = next((a for a in alternatives if a.as_built), alternatives[0])
+    same = [
+        a
+        for a in alternatives
+        if a.survives_az_loss >= built.survives_az_loss
+        and a.reaches_ipv4_internet >= built.reaches_ipv4_internet
+    ]
+    cheapest_same = min(same, key=lambda a: a.total_usd) if same else None
+    none = alternatives[0]
+    break_even = []
+    for versus in ("single", "per-az"):
+        other = next(a for a in alternatives if a.strategy == versus)
+        per_gb = nat_gb + (_per_gb_cross_az(inputs, prices) if versus == "single" else 0.0)
+        saved_per_gb = per_gb - prices["vpc_interface_endpoint_gb"].price
+        extra_fixed = none.fixed_usd - other.fixed_usd
+        if extra_fixed <= 0:
+            volume: float | None = 0.0
+        elif saved_per_gb <= 0:
+            volume = None
+        else:
+            volume = round(extra_fixed / saved_per_gb, 1)
+        break_even.append(BreakEven(versus=versus, gb=volume))
+    return EgressComparison(
+        alternatives=alternatives,
+        as_built=inputs.strategy,
+        cheapest_same_availability=cheapest_same.strategy if cheapest_same else None,
+        cheapest_overall=min(alternatives, key=lambda a: a.total_usd).strategy,
+        break_even=break_even,
+        nat_gb=gb,
+        endpoints=tuple(s for s, _ in endpoints),
+        public_side=list(public_side or []),
+    )
+
+
+def public_side(e: Estimate) -> list[tuple[str, float]]:
+    """The public side of the stack's estimate: the Internet Gateway (free), each public IPv4
+    address and the data sent to the internet."""
+    out: list[tuple[str, float]] = [("Internet Gateway (no charge)", 0.0)]
+    for x in e.grouped():
+        if {"public_ipv4_hour", "data_transfer_out_gb"} & set(x.price_keys):
+            out.append((f"{x.component}: {x.item}", round(x.monthly, 2)))
+    return out

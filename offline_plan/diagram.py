@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 from offline_plan import inventory as inv
@@ -360,7 +361,11 @@ def _legend(service: str) -> list[str]:
 
 
 def render_diagram(stack: str, view: StackView, out_dir: Path) -> dict[str, str]:
-    """Writes <stack>.dot, .png and .svg into `out_dir`; returns their paths."""
+    """Writes <stack>.dot, .png and .svg into `out_dir`; returns their paths.
+
+    When <stack>.dot already holds the same source and both images exist, they are kept as
+    they are: the .dot file is written only after both images were drawn from it.
+    """
     dot = shutil.which("dot")
     if dot is None:
         raise DiagramError(
@@ -369,15 +374,18 @@ def render_diagram(stack: str, view: StackView, out_dir: Path) -> dict[str, str]
     out_dir.mkdir(parents=True, exist_ok=True)
     source = dot_source(stack, view)
     dot_file = out_dir / f"{stack}.dot"
-    dot_file.write_text(source)
     paths = {"dot": str(dot_file)}
+    targets = {fmt: out_dir / f"{stack}.{fmt}" for fmt in ("png", "svg")}
+    paths.update({fmt: str(t) for fmt, t in targets.items()})
+    if _up_to_date(dot_file, source, targets.values()):
+        return paths
+    pending = out_dir / f".{stack}.dot.tmp"
+    pending.write_text(source)
     jobs = []
     for fmt, extra in (("png", ["-Gdpi=110"]), ("svg", [])):
-        target = out_dir / f"{stack}.{fmt}"
-        paths[fmt] = str(target)
         jobs.append(
             subprocess.Popen(
-                [dot, f"-T{fmt}", *extra, "-o", str(target), str(dot_file)],
+                [dot, f"-T{fmt}", *extra, "-o", str(targets[fmt]), str(pending)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
             )
@@ -385,8 +393,17 @@ def render_diagram(stack: str, view: StackView, out_dir: Path) -> dict[str, str]
     for job in jobs:
         _, err = job.communicate(timeout=60)
         if job.returncode != 0:
+            pending.unlink(missing_ok=True)
             raise DiagramError(f"dot failed: {err.decode(errors='replace').strip()}")
+    pending.replace(dot_file)
     return paths
+
+
+def _up_to_date(dot_file: Path, source: str, images: Iterable[Path]) -> bool:
+    try:
+        return dot_file.read_text() == source and all(p.stat().st_size > 0 for p in images)
+    except OSError:
+        return False
 
 
 __all__ = ["DiagramError", "dot_source", "num", "render_diagram"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from offline_plan.cost import Estimate
+from offline_plan.cost import EGRESS_NOTE, EgressComparison, Estimate
 from offline_plan.inventory import short_type
 from offline_plan.plan import StackPlan
 
@@ -43,6 +43,37 @@ def _estimate(e: Estimate, *, lines: bool) -> dict[str, Any]:
         ]
         out["unpriced"] = sorted({x.type for x in e.unpriced()})
     return out
+
+
+def nat_alternatives(e: EgressComparison) -> list[dict[str, Any]]:
+    """Every egress choice of the stack's private subnets, priced for the stack."""
+    return [
+        {
+            "strategy": a.strategy,
+            "label": a.label,
+            "fixed_usd": a.fixed_usd,
+            "usage_usd": a.usage_usd,
+            "total_usd": a.total_usd,
+            "survives_az_loss": a.survives_az_loss,
+            "reaches_ipv4_internet": a.reaches_ipv4_internet,
+            "az_failure": a.az_failure,
+            "needs": [n.strip() for n in a.needs],
+            "as_built": a.as_built,
+        }
+        for a in e.alternatives
+    ]
+
+
+def _egress(e: EgressComparison) -> dict[str, Any]:
+    return {
+        "as_built": e.as_built,
+        "cheapest_same_availability": e.cheapest_same_availability,
+        "cheapest_overall": e.cheapest_overall,
+        "nat_gb": e.nat_gb,
+        "interface_endpoints": list(e.endpoints),
+        "break_even_gb": [{"versus": b.versus, "gb": b.gb} for b in e.break_even],
+        "public_side": [{"item": item, "monthly_usd": usd} for item, usd in e.public_side],
+    }
 
 
 def stack_document(plan: StackPlan) -> dict[str, Any]:
@@ -101,6 +132,8 @@ def stack_document(plan: StackPlan) -> dict[str, Any]:
             {"choice": s.choice, "monthly_fixed": s.monthly_fixed, "monthly_total": s.monthly_total}
             for s in plan.savings
         ],
+        "nat_alternatives": nat_alternatives(plan.egress) if plan.egress else [],
+        "egress": _egress(plan.egress) if plan.egress else None,
         "usage": {"file": plan.usage.source, "values": dict(plan.usage.values)},
         "findings": findings,
         "rollout": rollout,
@@ -237,6 +270,8 @@ def markdown(plan: StackPlan) -> str:
     unpriced = doc["cost"]["unpriced"]
     if unpriced:
         out += ["", f"Not priced (no entry in prices.yaml): {', '.join(unpriced)}."]
+    if plan.egress is not None:
+        out += _egress_markdown(plan.egress, cur)
     out += ["", "### Policy findings", ""]
     f = doc["findings"]
     if not f["available"]:
@@ -266,6 +301,43 @@ def markdown(plan: StackPlan) -> str:
             f"(the alarm fires {r['alarm_seconds']} s after a bad release takes traffic)",
         ]
     return "\n".join(out) + "\n"
+
+
+def _egress_markdown(e: EgressComparison, cur: str) -> list[str]:
+    out = [
+        "",
+        f"### Egress of the private subnets ({cur}/month, {e.nat_gb:g} GB through NAT)",
+        "",
+        "| choice | fixed | usage | total | survives an AZ loss | which AZ failures cut egress |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for a in e.alternatives:
+        name = f"**{a.label}** (the stack's choice)" if a.as_built else a.label
+        out.append(
+            f"| {name} | {_usd(a.fixed_usd)} | {_usd(a.usage_usd)} | {_usd(a.total_usd)} | "
+            f"{'yes' if a.survives_az_loss else 'no'} | {a.az_failure} |"
+        )
+    out.append("")
+    for b in e.break_even:
+        versus = e.by_strategy(b.versus).label
+        if b.gb is None:
+            out.append(f"- interface endpoints never cost less than {versus}")
+        elif b.gb == 0:
+            out.append(f"- interface endpoints cost less than {versus} at any volume")
+        else:
+            out.append(
+                f"- interface endpoints cost less than {versus} above **{b.gb:,.0f} GB** a month"
+            )
+    if e.cheapest_same_availability:
+        best = e.by_strategy(e.cheapest_same_availability)
+        out.append(
+            f"- cheapest with the same availability as the stack's choice: **{best.label}** "
+            f"({_usd(best.total_usd)})"
+        )
+    out.append(f"- interface endpoints the no-NAT choice needs: {', '.join(e.endpoints)}")
+    public = "; ".join(f"{item} {_usd(usd)}" for item, usd in e.public_side)
+    out += [f"- public side: {public}", "", f"_{EGRESS_NOTE}_"]
+    return out
 
 
 def _duration(seconds: int) -> str:

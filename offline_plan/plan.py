@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offline_plan.cost import AS_BUILT, NAIVE, Estimate, Saving, estimate, savings
+from offline_plan.cost import (
+    AS_BUILT,
+    NAIVE,
+    EgressComparison,
+    EgressInputs,
+    Estimate,
+    Saving,
+    estimate,
+    nat_alternatives,
+    public_side,
+    savings,
+)
 from offline_plan.inventory import ComponentInventory, StackView, build_inventory
 from offline_plan.mocks import Recording
 from offline_plan.pricing import PriceTable, Usage, load_prices, load_usage
@@ -53,6 +64,9 @@ class StackPlan:
     cost: Estimate
     naive: Estimate
     savings: list[Saving]
+    egress: EgressComparison | None = None
+    recording_source: str = "rendered"
+    """How the recording was obtained: "cache", "rendered", "rendered (--no-cache)", ..."""
     findings: list[FindingRow] | None = None
     findings_note: str = ""
     rollout: RolloutRow | None = None
@@ -131,14 +145,39 @@ def rollout_times(settings: Any) -> tuple[RolloutRow | None, str]:
     )
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    """What the cache keeps of a stack: the recording and the policy pack's findings over it
+    (both depend only on the program, the stack files and the installed packages)."""
+
+    recording: Recording
+    findings: list[FindingRow] | None
+    findings_note: str
+
+
+def egress_inputs(settings: Any) -> EgressInputs:
+    """What the egress comparison needs of the stack's settings."""
+    return EgressInputs(
+        az_count=settings.network.az_count,
+        strategy=settings.network.nat_strategy,
+        nat_instance_type=settings.network.nat_instance_type,
+        dual_stack=settings.network.ipv6,
+        prometheus=settings.observability.prometheus,
+        ssm_bastion=settings.bastion.enabled and not settings.bastion.ssh_cidrs,
+    )
+
+
 def build_plan(
     stack: str,
     *,
     usage_file: Path | None = None,
     prices: PriceTable | None = None,
     project_dir: Path = ROOT,
+    use_cache: bool = False,
+    cache_dir: Path | None = None,
 ) -> StackPlan:
-    """Renders `stack` and computes its plan.
+    """Renders `stack` (or, with `use_cache`, takes its recording from the cache when nothing
+    it depends on changed) and computes its plan.
 
     Raises render.StackFileError (missing or malformed stack file), settings.SettingsError
     (invalid configuration) and pricing.PlanInputError (bad price or usage file).
@@ -146,8 +185,26 @@ def build_plan(
     prices = prices or load_prices()
     usage = load_usage(stack, usage_file) if usage_file else load_usage(stack)
     settings = stack_settings(stack, project_dir)
-    recording = render_stack(stack, project_dir)
+
+    def render_and_check() -> _Rendered:
+        recording = render_stack(stack, project_dir)
+        return _Rendered(recording, *policy_findings(stack, recording, project_dir))
+
+    if use_cache:
+        from offline_plan.cache import cached_render
+
+        rendered, source = cached_render(
+            stack,
+            project_dir,
+            render_and_check,
+            accept=lambda v: isinstance(v, _Rendered),
+            cache_dir=cache_dir,
+        )
+    else:
+        rendered, source = render_and_check(), "rendered"
+    recording = rendered.recording
     view = StackView(recording.resources)
+    cost = estimate(view, prices, usage, AS_BUILT)
     plan = StackPlan(
         stack=stack,
         recording=recording,
@@ -155,10 +212,12 @@ def build_plan(
         components=build_inventory(view),
         prices=prices,
         usage=usage,
-        cost=estimate(view, prices, usage, AS_BUILT),
+        cost=cost,
         naive=estimate(view, prices, usage, NAIVE),
         savings=savings(view, prices, usage),
+        egress=nat_alternatives(egress_inputs(settings), prices, usage, public_side(cost)),
+        recording_source=source,
     )
-    plan.findings, plan.findings_note = policy_findings(stack, recording, project_dir)
+    plan.findings, plan.findings_note = rendered.findings, rendered.findings_note
     plan.rollout, plan.rollout_note = rollout_times(settings)
     return plan

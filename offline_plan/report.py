@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from offline_plan.cost import EGRESS_NOTE, STRATEGY_LABELS
 from offline_plan.inventory import short_type
 from offline_plan.plan import StackPlan
 
@@ -22,6 +23,7 @@ def print_plan(console: Console, plan: StackPlan) -> None:
     console.rule(
         f"[bold]stack {plan.stack}[/]: {custom} resources in {len(plan.components)} components"
     )
+    console.print(f"[dim]recording: {plan.recording_source}[/]")
 
     inventory = Table(title=f"{plan.stack}: resources by component", title_justify="left")
     inventory.add_column("component", style="bold")
@@ -105,10 +107,64 @@ def print_plan(console: Console, plan: StackPlan) -> None:
     if estimated:
         console.print(f"[dim]estimated prices (~): {', '.join(estimated)}[/]")
 
+    _print_egress(console, plan)
     _print_findings(console, plan)
     _print_rollout(console, plan)
     if plan.diagrams:
         console.print(f"diagram: {plan.diagrams.get('png')} and {plan.diagrams.get('svg')}")
+
+
+def _print_egress(console: Console, plan: StackPlan) -> None:
+    e = plan.egress
+    if e is None:
+        return
+    cur = plan.prices.currency
+    table = Table(
+        title=f"{plan.stack}: how private subnets reach the internet ({cur}/month, "
+        f"{e.nat_gb:g} GB through NAT from usage.yaml; * = the stack's choice)",
+        title_justify="left",
+    )
+    for col, kw in (
+        ("choice", {}),
+        ("fixed", {"justify": "right"}),
+        ("usage", {"justify": "right"}),
+        ("total", {"justify": "right"}),
+        ("survives an AZ loss", {}),
+        ("which AZ failures cut egress", {}),
+        ("needs", {}),
+    ):
+        table.add_column(col, **kw)
+    for a in e.alternatives:
+        name = f"[bold]* {a.label}[/]" if a.as_built else a.label
+        table.add_row(
+            name,
+            _usd(a.fixed_usd),
+            _usd(a.usage_usd),
+            _usd(a.total_usd),
+            "yes" if a.survives_az_loss else "[red]no[/]",
+            a.az_failure,
+            "\n".join(a.needs),
+        )
+    console.print(table)
+    for b in e.break_even:
+        versus = e.by_strategy(b.versus).label
+        if b.gb is None:
+            text = "never: endpoints cost more per GB"
+        elif b.gb == 0:
+            text = "at any volume"
+        else:
+            text = f"above {b.gb:,.0f} GB a month"
+        console.print(f"break-even: interface endpoints cost less than {versus} {text}")
+    best = e.cheapest_same_availability
+    if best:
+        console.print(
+            f"cheapest with the same availability as the stack's choice "
+            f"({STRATEGY_LABELS.get(e.as_built, e.as_built)}): "
+            f"[bold]{e.by_strategy(best).label}[/] ({_usd(e.by_strategy(best).total_usd)} {cur})"
+        )
+    public = ", ".join(f"{item} {_usd(usd)}" for item, usd in e.public_side)
+    console.print(f"public side: {public}")
+    console.print(f"[dim]{EGRESS_NOTE}[/]")
 
 
 def _print_findings(console: Console, plan: StackPlan) -> None:

@@ -97,6 +97,24 @@ def test_diagram_png_and_svg_are_written_and_not_empty(prod: Recording, tmp_path
     assert "<svg" in svg.read_text()
 
 
+def test_an_unchanged_diagram_is_not_drawn_again(stage: Recording, tmp_path: Path) -> None:
+    view = StackView(stage.resources)
+    paths = render_diagram("stage", view, tmp_path)
+    drawn = {fmt: Path(paths[fmt]).stat().st_mtime_ns for fmt in ("png", "svg")}
+    render_diagram("stage", view, tmp_path)
+    assert {fmt: Path(paths[fmt]).stat().st_mtime_ns for fmt in ("png", "svg")} == drawn
+
+
+def test_a_diagram_whose_source_changed_is_drawn_again(stage: Recording, tmp_path: Path) -> None:
+    view = StackView(stage.resources)
+    paths = render_diagram("stage", view, tmp_path)
+    Path(paths["png"]).write_bytes(b"old")
+    Path(paths["dot"]).write_text("digraph old {}")
+    render_diagram("stage", view, tmp_path)
+    assert Path(paths["png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Path(paths["dot"]).read_text() == dot_source("stage", view)
+
+
 def test_prod_diagram_has_a_nat_per_az_the_standby_and_the_paths(prod: Recording) -> None:
     source = dot_source("prod", StackView(prod.resources))
     assert all(f"nat{z} [label=" in source for z in range(3))
