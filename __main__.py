@@ -172,6 +172,7 @@ observability = Observability(
         nat_gateway_ids=[nat_gateway_id(i) for i in range(nat_gateways)],
         # The probe needs a name known before deployment: settings require a domain for it.
         public_url=f"https://{cfg.dns.domain}" if cfg.https else "",
+        certificate_arn=dns.certificate_arn if dns is not None else None,
         alarm_email=obs.alarm_email,
         dashboard=obs.dashboard,
         prometheus=obs.prometheus,
@@ -279,6 +280,8 @@ pulumi.export("vpcId", network.vpc_id)
 pulumi.export("repositoryUrl", registry.repository_url)
 pulumi.export("releaseImage", registry.image_ref)
 pulumi.export("databaseAddress", database.address)
+pulumi.export("databasePort", database.port)
+pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecretArn", database.secret_arn)
 pulumi.export("releaseColor", cfg.release.color)
 pulumi.export("releaseVersion", cfg.release.version)

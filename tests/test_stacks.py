@@ -230,3 +230,11 @@ def test_the_stacks_export_what_the_workflow_follows_a_release_with(stage, prod)
         service = rec.one("aws:ecs/service:Service")
         assert rec.outputs["serviceArn"] == service.outputs["arn"]
         assert rec.outputs["clusterName"]
+
+
+def test_the_stacks_export_what_db_connect_needs(stage, prod) -> None:
+    for rec in (stage, prod):
+        instance = rec.one("aws:rds/instance:Instance")
+        assert rec.outputs["databaseAddress"] == instance.outputs["address"]
+        assert rec.outputs["databasePort"] == instance.inputs.get("port", 5432)
+        assert rec.outputs["databaseName"] == instance.inputs["dbName"]
