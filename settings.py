@@ -23,12 +23,21 @@ from typing import Any, Literal
 
 import pulumi
 
+import aws_facts
+from address_space import prefix_problem, scope
+from secret_detection import SAFE_NAME, sensitive_name, value_reason
+
 PROJECT = "ecs-platform"
+
+# The website serves /metrics on this port (app/website: METRICS_PORT); no target group
+# reaches it, so the container port must be another one.
+METRICS_PORT = 9102
 
 # Values CloudWatch Logs accepts for a log group's retention, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
-# Fargate's valid task sizes: CPU units -> memory (MiB) allowed with it.
+# Fargate's valid task sizes: CPU units -> memory (MiB) allowed with it (the CloudFormation
+# registry's AWS::ECS::TaskDefinition Fargate rules, as cfn-lint ships them; tests compare).
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4097, 1024)),
@@ -37,18 +46,16 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     4096: tuple(range(8192, 30721, 1024)),
     8192: tuple(range(16384, 61441, 4096)),
     16384: tuple(range(32768, 122881, 8192)),
+    32768: (61440, 122880, 249856),
 }
 
 _SIZE = r"(nano|micro|small|medium|large|xlarge|[1-9][0-9]*xlarge|metal(-[0-9]+xl)?)"
-# An instance family is letters, a generation digit, then attribute letters: t4g, m7i-flex, c6gn.
-_EC2_CLASS = re.compile(rf"^[a-z]+[1-9][a-z0-9]*(-flex)?\.{_SIZE}$")
 _RDS_CLASS = re.compile(rf"^db\.[a-z]+[1-9][a-z0-9]*\.{_SIZE}$")
-# Graviton families carry a `g` after the generation digit (t4g, c7gn, m6gd, r8g).
-_ARM_FAMILY = re.compile(r"^(db\.)?[a-z]+[1-9]g[a-z]*\.")
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _IMAGE_BY_DIGEST = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _DB_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$")
 _RESERVED_DB_USERS = ("admin", "postgres", "rdsadmin", "root", "master", "administrator")
 
 
@@ -93,8 +100,66 @@ class Issue:
     allowed: str
 
     def __str__(self) -> str:
-        shown = "(missing)" if self.value is _MISSING else json.dumps(self.value, default=str)
-        return f"{PROJECT}:{self.path} = {shown}: {self.allowed}"
+        hidden = self.secret_reason()
+        if self.value is _MISSING:
+            shown = "(missing)"
+        elif hidden:
+            shown = f"(value hidden: {hidden})"
+        else:
+            shown = json.dumps(self.value, default=str)
+        allowed = self.allowed
+        if hidden:
+            for text in _strings(self.value):
+                if len(text) >= 4:
+                    allowed = allowed.replace(text, "(hidden)")
+        return f"{PROJECT}:{self.path} = {shown}: {allowed}"
+
+    def secret_reason(self) -> str | None:
+        """Why the value must not be shown (messages end up in CI logs), or None.
+
+        A value is hidden when its key, or a key inside it, names a secret (password, token,
+        key, credential, ...), or when any string in it looks like one (a private key block,
+        an access key, a token, a long high-entropy string)."""
+        if self.value is _MISSING:
+            return None
+        for text in _strings(self.value):
+            reason = value_reason(text)
+            if reason:
+                return reason.replace("value ", "it ", 1)
+        for key in (self.path.rsplit(".", 1)[-1], *_keys(self.value)):
+            if _secret_key_name(key):
+                return f"the key {key!r} names a secret"
+        return None
+
+
+# Besides the names the policy pack treats as credentials, a settings key that speaks of a key,
+# a passphrase or a credential is taken as one: no settings key but the SSH public key holds
+# such a thing, so any other key named so is a secret put in the wrong place.
+_SECRET_WORDS = re.compile(r"(key|pass|cred|secret|token|pwd|auth|cert)", re.IGNORECASE)
+
+
+def _secret_key_name(key: str) -> bool:
+    if "public" in key.lower():
+        return False  # a public key (bastion.sshPublicKey) is meant to be shown
+    return sensitive_name(key) or (bool(_SECRET_WORDS.search(key)) and not SAFE_NAME.search(key))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def _keys(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [str(k) for k in value] + [k for item in value.values() for k in _keys(item)]
+    if isinstance(value, list | tuple):
+        return [k for item in value for k in _keys(item)]
+    return []
 
 
 class SettingsError(pulumi.RunError):
@@ -124,25 +189,20 @@ _MISSING: Any = _Missing()
 
 
 def _cidr_problem(value: str) -> str | None:
-    try:
-        ipaddress.ip_network(value, strict=True)
-    except ValueError as error:
-        return f"must be a CIDR block such as 10.0.0.0/16 ({error})"
-    return None
+    return prefix_problem(value)
 
 
 def _ec2_class_problem(value: str) -> str | None:
-    if not _EC2_CLASS.match(value):
+    if aws_facts.instance_type(value) is None:
         return "must be an EC2 instance type such as t4g.nano or m7g.large"
     return None
 
 
 def _arm_ec2_class_problem(value: str) -> str | None:
-    return _ec2_class_problem(value) or (
-        None
-        if _ARM_FAMILY.match(value)
-        else "must be a Graviton (ARM64) instance type such as t4g.nano or c7g.medium"
-    )
+    found = aws_facts.instance_type(value)
+    if found is None or "arm64" not in found.architectures:
+        return "must be a Graviton (ARM64) instance type such as t4g.nano or c7g.medium"
+    return None
 
 
 def _rds_class_problem(value: str) -> str | None:
@@ -245,8 +305,19 @@ class TagSettings:
 class NetworkSettings:
     """The VPC, its subnets and how private subnets reach the internet."""
 
-    cidr: str = setting("10.0.0.0/16", "IPv4 range of the VPC, /16 to /20.", check=_cidr_problem)
-    az_count: int = setting(2, "Availability zones the VPC spans.", minimum=1, maximum=6)
+    cidr: str = setting(
+        "10.0.0.0/16",
+        "IPv4 range of the VPC, /16 to /20 (a /20 needs publicSubnetCidrs: the /28 public "
+        "subnets computed from it are too small for the load balancer).",
+        check=_cidr_problem,
+    )
+    az_count: int = setting(
+        2,
+        "Availability zones the VPC spans: 2 or more (the load balancer and the database "
+        "subnet group need two), at most what the region offers a new account.",
+        minimum=1,
+        maximum=6,
+    )
     nat_strategy: Literal["none", "single", "per-az", "instance"] = setting(
         "instance",
         "Outbound path of private subnets: none, one NAT Gateway (single), one per AZ "
@@ -272,7 +343,7 @@ class NetworkSettings:
     interface_endpoints: bool = setting(
         False,
         "Interface endpoints for ECR api/dkr, Logs and Secrets Manager (0.01 USD/AZ-hour "
-        "each); the S3 gateway endpoint is always there, free.",
+        "each; required with natStrategy none); the S3 gateway endpoint is always there, free.",
     )
     flow_log_retention_days: int = setting(
         30, "Days VPC flow logs are kept.", one_of=LOG_RETENTION_DAYS
@@ -349,7 +420,9 @@ class BastionSettings:
         "t4g.nano", "Graviton instance type of the bastion.", check=_arm_ec2_class_problem
     )
     ssh_cidrs: tuple[str, ...] = setting(
-        (), "Source CIDRs allowed to SSH; empty means no SSH and no public IP (SSM only)."
+        (),
+        "Source CIDRs allowed to SSH, each with its prefix length; empty means no SSH and no "
+        "public IP (SSM only).",
     )
     ssh_public_key: str = setting(
         "",
@@ -357,7 +430,10 @@ class BastionSettings:
         check=_public_key_problem,
     )
     dangerously_allow_ssh_from_internet: bool = setting(
-        False, "INSECURE: accept 0.0.0.0/0 or ::/0 in sshCidrs."
+        False,
+        "INSECURE: accept sshCidrs that together admit more than a /16 of public IPv4 or a /32 "
+        "of IPv6, up to the whole internet (never in production without "
+        "acknowledgeUnsafeProduction).",
     )
 
 
@@ -365,16 +441,21 @@ class BastionSettings:
 class ServiceSettings:
     """The website's ECS service and its tasks."""
 
-    cpu: int = setting(256, "Task CPU units (Fargate sizes: 256, 512, 1024, ... 16384).")
+    cpu: int = setting(256, "Task CPU units (Fargate sizes: 256, 512, 1024, ... 32768).")
     memory: int = setting(512, "Task memory in MiB; must suit cpu on Fargate.")
     architecture: Literal["arm64", "x86_64"] = setting(
-        "arm64", "CPU architecture of the tasks (arm64 is about 20% cheaper)."
+        "arm64",
+        "CPU architecture of the tasks (arm64 is about 20% cheaper; the image the program "
+        "builds is arm64, so x86_64 needs release.image).",
     )
     capacity: Literal["fargate", "ec2"] = setting(
         "fargate", "Where tasks run: Fargate, or EC2 instances of an Auto Scaling group."
     )
     fargate_spot_percent: int = setting(
-        0, "Share of tasks on Fargate Spot (0-100).", minimum=0, maximum=100
+        0,
+        "Share of tasks on Fargate Spot (0-100); arm64 tasks need platform version 1.4.0, which LATEST is.",
+        minimum=0,
+        maximum=100,
     )
     ec2_instance_type: str = setting(
         "t4g.small", "Instance type of the EC2 capacity.", check=_ec2_class_problem
@@ -406,7 +487,8 @@ class DeploymentSettings:
     )
     bake_time_minutes: int = setting(
         5,
-        "Minutes both versions stay up after the shift, for a quick rollback.",
+        "Minutes both versions stay up after the shift, for a quick rollback; at least the "
+        "alarm window (alarmPeriodSeconds x alarmEvaluationPeriods) with a traffic shift.",
         minimum=0,
         maximum=1440,
     )
@@ -444,7 +526,9 @@ class DeploymentSettings:
         maximum=65535,
     )
     test_listener_cidrs: tuple[str, ...] = setting(
-        (), "Source CIDRs allowed on the test listener; empty allows only the VPC."
+        (),
+        "Source CIDRs allowed on the test listener (together at most a /16 of public IPv4 or "
+        "a /32 of IPv6); empty allows only the VPC.",
     )
     health_check_path: str = setting(
         "/readyz", "Target group health check path.", check=_path_problem
@@ -466,7 +550,8 @@ class DeploymentSettings:
     )
     waf: bool = setting(
         True,
-        "AWS WAF web ACL with AWS managed rule groups on the load balancer (about 8 USD a month).",
+        "AWS WAF web ACL with AWS managed rule groups on the load balancer (about 8 USD a "
+        "month; required in production).",
     )
     load_balancer_deletion_protection: bool = setting(
         True, "Refuse to delete the load balancer (required in production)."
@@ -504,7 +589,12 @@ class ObservabilitySettings:
         minimum=0.01,
         maximum=60,
     )
-    cpu_percent: float = setting(80.0, "ECS service CPU utilisation alarm.", minimum=1, maximum=100)
+    cpu_percent: float = setting(
+        80.0,
+        "ECS service CPU utilisation alarm; above service.cpuTargetPercent.",
+        minimum=1,
+        maximum=100,
+    )
     memory_percent: float = setting(
         80.0, "ECS service memory utilisation alarm.", minimum=1, maximum=100
     )
@@ -512,12 +602,22 @@ class ObservabilitySettings:
         80.0, "RDS CPU utilisation alarm.", minimum=1, maximum=100
     )
     database_free_storage_gb: float = setting(
-        2.0, "RDS free storage alarm, GiB.", minimum=0.5, maximum=10000
+        2.0,
+        "RDS free storage alarm, GiB; below database.allocatedStorageGb.",
+        minimum=0.5,
+        maximum=10000,
     )
     database_connections: int = setting(
-        80, "RDS connection count alarm.", minimum=1, maximum=100000
+        80,
+        "RDS connection count alarm; below the max_connections of the instance class.",
+        minimum=1,
+        maximum=100000,
     )
-    alarm_period_seconds: int = setting(60, "CloudWatch alarm period.", one_of=(10, 30, 60, 300))
+    alarm_period_seconds: int = setting(
+        60,
+        "CloudWatch alarm period: 60 or 300 (the watched metrics are per minute).",
+        one_of=(10, 30, 60, 300),
+    )
     alarm_evaluation_periods: int = setting(
         2, "Periods in breach before an alarm fires.", minimum=1, maximum=10
     )
@@ -841,27 +941,33 @@ def _network_issues(net: NetworkSettings, issues: list[Issue]) -> SubnetPlan | N
     return SubnetPlan(tiers["public"], tiers["private"], tiers["database"])
 
 
-def _cidr_list_issues(key: str, cidrs: tuple[str, ...], issues: list[Issue]) -> list[str]:
-    """Reports malformed CIDRs; returns the ones open to the whole internet."""
-    open_to_all = []
+def _cidr_list_issues(key: str, cidrs: tuple[str, ...], issues: list[Issue]) -> str | None:
+    """Reports malformed CIDRs; says how far the valid ones together reach into the internet
+    when their union is wider than one rule may admit, else None."""
+    valid = []
     for cidr in cidrs:
         problem = _cidr_problem(cidr)
         if problem is not None:
             issues.append(Issue(key, cidr, problem))
-        elif ipaddress.ip_network(cidr).prefixlen == 0:
-            open_to_all.append(cidr)
-    return open_to_all
+        else:
+            valid.append(cidr)
+    reach = scope(valid)
+    if not reach.too_wide():
+        return None
+    whole = " (the whole internet)" if reach.whole_internet() else ""
+    return (
+        "must not admit more than a /16 of public IPv4 or a /32 of IPv6 space; these ranges "
+        f"admit {reach.describe()}{whole}"
+    )
 
 
-def _cross_issues(
-    s: dict[str, Any], production: bool, acknowledged: bool, issues: list[Issue]
-) -> None:
+def _area_issues(s: dict[str, Any], issues: list[Issue]) -> None:
+    """Checks across the fields of one area; checks across areas are the FEASIBILITY table."""
     db: DatabaseSettings = s["database"]
     bastion: BastionSettings = s["bastion"]
     service: ServiceSettings = s["service"]
     deploy: DeploymentSettings = s["deployment"]
     dns: DnsSettings = s["dns"]
-    net: NetworkSettings = s["network"]
 
     if db.max_allocated_storage_gb < db.allocated_storage_gb:
         issues.append(
@@ -871,32 +977,21 @@ def _cross_issues(
                 f"must be at least allocatedStorageGb ({db.allocated_storage_gb})",
             )
         )
-    if db.multi_az and net.az_count < 2:
-        issues.append(Issue("database.multiAz", True, "needs network.azCount of 2 or more"))
 
     open_ssh = _cidr_list_issues("bastion.sshCidrs", bastion.ssh_cidrs, issues)
     if open_ssh and not bastion.dangerously_allow_ssh_from_internet:
         issues.append(
             Issue(
                 "bastion.sshCidrs",
-                open_ssh,
-                "includes the whole internet; list your own ranges, or set "
+                list(bastion.ssh_cidrs),
+                f"{open_ssh}; list your own ranges, or set "
                 "bastion.dangerouslyAllowSshFromInternet: true to accept the risk",
             )
         )
-    if bastion.ssh_cidrs and not bastion.ssh_public_key:
+    key_rejected = any(issue.path == "bastion.sshPublicKey" for issue in issues)
+    if bastion.ssh_cidrs and not bastion.ssh_public_key and not key_rejected:
         issues.append(
             Issue("bastion.sshPublicKey", "", "is required when bastion.sshCidrs allows SSH")
-        )
-    if bastion.enabled and not bastion.ssh_cidrs and net.nat_strategy == "none":
-        issues.append(
-            Issue(
-                "bastion.enabled",
-                True,
-                "a bastion without SSH is reached through "
-                "SSM from a private subnet, which needs network.natStrategy other "
-                "than none; set sshCidrs, a NAT strategy, or enabled: false",
-            )
         )
     if (bastion.ssh_cidrs or bastion.ssh_public_key) and not bastion.enabled:
         issues.append(Issue("bastion.enabled", False, "must be true when SSH settings are given"))
@@ -929,31 +1024,6 @@ def _cross_issues(
                 "applies only to capacity fargate; must be 0 with capacity ec2",
             )
         )
-    if (
-        service.capacity == "ec2"
-        and service.architecture == "arm64"
-        and not _ARM_FAMILY.match(service.ec2_instance_type)
-    ):
-        issues.append(
-            Issue(
-                "service.ec2InstanceType",
-                service.ec2_instance_type,
-                "must be a Graviton type (t4g, m7g, ...) for architecture arm64",
-            )
-        )
-    if (
-        service.capacity == "ec2"
-        and service.architecture == "x86_64"
-        and _ARM_FAMILY.match(service.ec2_instance_type)
-    ):
-        issues.append(
-            Issue(
-                "service.ec2InstanceType",
-                service.ec2_instance_type,
-                "must be an x86_64 type (t3, m7i, ...) for architecture x86_64, "
-                "or set architecture arm64",
-            )
-        )
     if service.min_count > service.max_count:
         issues.append(
             Issue(
@@ -972,7 +1042,7 @@ def _cross_issues(
             )
         )
 
-    _deployment_issues(deploy, service, issues)
+    _deployment_issues(deploy, issues)
 
     if dns.create_zone and not dns.domain:
         issues.append(Issue("dns.createZone", True, "needs dns.domain"))
@@ -988,76 +1058,6 @@ def _cross_issues(
                 f"must be the domain {dns.domain} or one of its parents",
             )
         )
-    if not dns.domain and not deploy.insecure_allow_plain_http:
-        issues.append(
-            Issue(
-                "dns.domain",
-                "",
-                "is required to serve HTTPS; set it, or (outside "
-                "production) set deployment.insecureAllowPlainHttp: true",
-            )
-        )
-    if dns.domain and deploy.insecure_allow_plain_http:
-        issues.append(
-            Issue(
-                "deployment.insecureAllowPlainHttp",
-                True,
-                "must be false when dns.domain is set: the site is served on HTTPS",
-            )
-        )
-
-    obs: ObservabilitySettings = s["observability"]
-    if obs.synthetic_probe and not dns.domain:
-        issues.append(
-            Issue(
-                "observability.syntheticProbe",
-                True,
-                "needs dns.domain: the probe checks the site's public HTTPS name; "
-                "set it to false for a stack without a domain",
-            )
-        )
-
-    if production:
-        if not dns.domain:
-            issues.append(Issue("dns.domain", "", "is required in production (production: true)"))
-        if deploy.insecure_allow_plain_http:
-            issues.append(
-                Issue(
-                    "deployment.insecureAllowPlainHttp",
-                    True,
-                    "is never allowed in production (production: true)",
-                )
-            )
-        if not acknowledged:
-            for path, ok, need in (
-                ("database.deletionProtection", db.deletion_protection, "true"),
-                ("database.multiAz", db.multi_az, "true"),
-                ("database.backupRetentionDays", db.backup_retention_days >= 7, "7 or more"),
-                ("database.finalSnapshot", db.final_snapshot, "true"),
-                ("database.protect", db.protect, "true"),
-                (
-                    "deployment.loadBalancerDeletionProtection",
-                    deploy.load_balancer_deletion_protection,
-                    "true",
-                ),
-            ):
-                if not ok:
-                    value = _field_value(s, path)
-                    issues.append(
-                        Issue(
-                            path,
-                            value,
-                            f"must be {need} in production; to run "
-                            "without it, give the reason in "
-                            "acknowledgeUnsafeProduction",
-                        )
-                    )
-
-
-def _field_value(s: Mapping[str, Any], path: str) -> Any:
-    area, key = path.split(".")
-    obj = s[area]
-    return next(getattr(obj, f.name) for f in dataclasses.fields(obj) if camel(f.name) == key)
 
 
 _STRATEGY_FIELDS = {
@@ -1066,9 +1066,7 @@ _STRATEGY_FIELDS = {
 }
 
 
-def _deployment_issues(
-    d: DeploymentSettings, service: ServiceSettings, issues: list[Issue]
-) -> None:
+def _deployment_issues(d: DeploymentSettings, issues: list[Issue]) -> None:
     for strategy, names in _STRATEGY_FIELDS.items():
         if d.strategy == strategy:
             continue
@@ -1103,23 +1101,560 @@ def _deployment_issues(
                 f"must be less than healthCheckIntervalSeconds ({d.health_check_interval_seconds})",
             )
         )
-    if d.test_listener_port == service.container_port:
-        issues.append(
-            Issue(
-                "deployment.testListenerPort",
-                d.test_listener_port,
-                "must differ from service.containerPort",
-            )
-        )
     open_test = _cidr_list_issues("deployment.testListenerCidrs", d.test_listener_cidrs, issues)
     if open_test:
         issues.append(
             Issue(
                 "deployment.testListenerCidrs",
-                open_test,
-                "must not include the whole internet: the test listener serves unreleased versions",
+                list(d.test_listener_cidrs),
+                f"{open_test}: the test listener serves unreleased versions",
             )
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Feasibility: combinations each area accepts alone but AWS (or the running service) refuses.
+# Every rule names the key its message blames, says what is allowed and why, with its source.
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the feasibility rules see: the parsed areas, the stack and its region."""
+
+    stack: str
+    region: str
+    production: bool
+    acknowledged: bool
+    protect_stateful_resources: bool
+    subnets: SubnetPlan | None
+    dns: DnsSettings
+    network: NetworkSettings
+    database: DatabaseSettings
+    bastion: BastionSettings
+    service: ServiceSettings
+    deployment: DeploymentSettings
+    observability: ObservabilitySettings
+    release: ReleaseSettings
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """One cross-area rule: `check` returns (key, value, what is allowed) for each breach."""
+
+    name: str
+    reason: str
+    check: Callable[[Candidate], Iterable[tuple[str, Any, str]]]
+
+
+def _alb_and_rds_need_two_azs(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.network.az_count < max(aws_facts.ALB_MIN_AZS, aws_facts.RDS_SUBNET_GROUP_MIN_AZS):
+        yield (
+            "network.azCount",
+            c.network.az_count,
+            "must be 2 or more: an Application Load Balancer needs subnets in two "
+            "Availability Zones and an RDS subnet group spans two",
+        )
+
+
+def _region_has_the_azs(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    offered = aws_facts.AZ_COUNT.get(c.region)
+    if not _REGION.match(c.region):
+        return  # reported as malformed
+    if offered is None:
+        yield (
+            "(aws:region)",
+            c.region,
+            "is not a region whose Availability Zones this program knows "
+            f"({', '.join(sorted(aws_facts.AZ_COUNT))}; source: {aws_facts.AZ_SOURCE})",
+        )
+    elif c.network.az_count > offered:
+        yield (
+            "network.azCount",
+            c.network.az_count,
+            f"must be at most {offered}: {c.region} offers {offered} Availability Zones to a "
+            f"new account ({aws_facts.AZ_SOURCE})",
+        )
+
+
+def _public_subnets_hold_a_load_balancer(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.subnets is None:
+        return
+    limit = aws_facts.ALB_MAX_SUBNET_PREFIX
+    small = [p for p in c.subnets.public if ipaddress.ip_network(p).prefixlen > limit]
+    if not small:
+        return
+    allowed = (
+        f"a load balancer subnet must be a /{limit} or larger with 8 free addresses "
+        "(ELB User Guide, subnets for your load balancer)"
+    )
+    if c.network.public_subnet_cidrs:
+        yield "network.publicSubnetCidrs", small, f"are too small: {allowed}"
+    else:
+        yield (
+            "network.cidr",
+            c.network.cidr,
+            f"gives public subnets of /{ipaddress.ip_network(small[0]).prefixlen}, but {allowed}; "
+            "use a /19 or larger VPC, or list network.publicSubnetCidrs",
+        )
+
+
+def _private_subnets_hold_the_tasks(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.subnets is None:
+        return
+    reserved = aws_facts.VPC_RESERVED_ADDRESSES_PER_SUBNET
+    usable = sum(ipaddress.ip_network(p).num_addresses - reserved for p in c.subnets.private)
+    endpoints = len(c.subnets.private) * 4 if c.network.interface_endpoints else 0
+    # Every awsvpc task takes an address; during a blue/green release both colours run.
+    needed = 2 * c.service.max_count + endpoints + (1 if c.bastion.enabled else 0)
+    if needed > usable:
+        yield (
+            "service.maxCount",
+            c.service.max_count,
+            f"needs {needed} addresses in the private subnets during a release (two colours "
+            f"of maxCount tasks, interface endpoints, the bastion) but they hold {usable} "
+            f"usable ones (AWS keeps {reserved} per subnet); lower maxCount or widen "
+            "network.privateSubnetCidrs",
+        )
+
+
+_NO_NAT = "with network.natStrategy none, tasks have no way out of the VPC"
+
+
+def _no_nat_needs_endpoints(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.network.nat_strategy != "none":
+        return
+    if not c.network.interface_endpoints:
+        yield (
+            "network.interfaceEndpoints",
+            False,
+            f"must be true: {_NO_NAT} but through interface endpoints, and tasks need ECR "
+            "(image), CloudWatch Logs and Secrets Manager (database password); or choose a "
+            "NAT strategy",
+        )
+    if c.observability.prometheus:
+        yield (
+            "observability.prometheus",
+            True,
+            f"needs a NAT strategy: {_NO_NAT}; the metrics collector's image is on ECR Public "
+            "and remote write goes to Managed Prometheus, neither served by the VPC's endpoints",
+        )
+    if c.service.capacity == "ec2":
+        yield (
+            "service.capacity",
+            "ec2",
+            f"needs a NAT strategy: {_NO_NAT}; the ECS agent on EC2 capacity reaches the ecs, "
+            "ecs-agent and ecs-telemetry APIs, which have no endpoint here",
+        )
+    if c.service.ecs_exec:
+        yield (
+            "service.ecsExec",
+            True,
+            f"needs a NAT strategy: {_NO_NAT}; ECS Exec talks to ssmmessages, which has no "
+            "endpoint here",
+        )
+    image = c.release.image
+    own_registry = f".dkr.ecr.{c.region}.amazonaws.com/"
+    if image and own_registry not in image:
+        yield (
+            "release.image",
+            image,
+            f"must come from this region's ECR ({own_registry[1:]}...): {_NO_NAT}, and the "
+            "endpoints reach only the region's private registry",
+        )
+
+
+def _ec2_capacity_holds_a_task(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    svc = c.service
+    if svc.capacity != "ec2":
+        return
+    found = aws_facts.instance_type(svc.ec2_instance_type)
+    if found is None:
+        return  # the field check reports it
+    if svc.architecture not in found.architectures:
+        yield (
+            "service.ec2InstanceType",
+            svc.ec2_instance_type,
+            f"must be an {svc.architecture} instance type for architecture {svc.architecture} "
+            f"({svc.ec2_instance_type} is {'/'.join(found.architectures)})",
+        )
+    cpu_units = found.vcpus * aws_facts.CPU_UNITS_PER_VCPU
+    memory = int(found.memory_mib * aws_facts.ECS_INSTANCE_MEMORY_SHARE)
+    if svc.cpu > cpu_units or svc.memory > memory:
+        yield (
+            "service.ec2InstanceType",
+            svc.ec2_instance_type,
+            f"cannot hold one task of cpu {svc.cpu} and memory {svc.memory} MiB: it has "
+            f"{cpu_units} CPU units and about {memory} MiB for tasks ({found.memory_mib} MiB "
+            "less what the ECS agent and the system keep); choose a larger type",
+        )
+    if found.max_network_interfaces < 2:
+        yield (
+            "service.ec2InstanceType",
+            svc.ec2_instance_type,
+            "must take a second network interface: every awsvpc task gets its own",
+        )
+
+
+# The image the program builds when release.image is empty (Registry's platform) and the one
+# the workflows push: ARM64 only.
+BUILT_IMAGE_ARCHITECTURE = "arm64"
+
+
+def _built_image_matches_the_tasks(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if not c.release.image and c.service.architecture != BUILT_IMAGE_ARCHITECTURE:
+        yield (
+            "service.architecture",
+            c.service.architecture,
+            f"must be {BUILT_IMAGE_ARCHITECTURE} while the program builds the image (release.image "
+            f"empty): it builds app/ for linux/{BUILT_IMAGE_ARCHITECTURE} only, which "
+            f"{c.service.architecture} tasks cannot run; or set release.image to an image for "
+            f"{c.service.architecture}",
+        )
+
+
+def _container_port_is_not_the_metrics_port(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.service.container_port == METRICS_PORT:
+        yield (
+            "service.containerPort",
+            METRICS_PORT,
+            f"must not be {METRICS_PORT}: the website serves its metrics there, out of the "
+            "load balancer's reach",
+        )
+
+
+def _grafana_reads_prometheus(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    obs = c.observability
+    if obs.grafana and not obs.prometheus:
+        yield (
+            "observability.grafana",
+            True,
+            "needs observability.prometheus: true: Grafana's dashboards read the Managed "
+            "Prometheus workspace",
+        )
+    if obs.grafana and c.region not in aws_facts.GRAFANA_REGIONS:
+        yield (
+            "observability.grafana",
+            True,
+            f"must be false in {c.region}: Amazon Managed Grafana is offered only in "
+            f"{', '.join(sorted(aws_facts.GRAFANA_REGIONS))} ({aws_facts.GRAFANA_SOURCE})",
+        )
+
+
+def _free_storage_alarm_below_storage(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    threshold = c.observability.database_free_storage_gb
+    if threshold >= c.database.allocated_storage_gb:
+        yield (
+            "observability.databaseFreeStorageGb",
+            threshold,
+            f"must be below database.allocatedStorageGb ({c.database.allocated_storage_gb}): "
+            "free storage never exceeds the allocation, so the alarm would fire from the start",
+        )
+
+
+def _connection_alarm_below_max_connections(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    limit = aws_facts.postgres_max_connections(c.database.instance_class)
+    threshold = c.observability.database_connections
+    if limit is not None and threshold >= limit:
+        yield (
+            "observability.databaseConnections",
+            threshold,
+            f"must be below {limit}, the max_connections PostgreSQL on "
+            f"{c.database.instance_class} allows (LEAST(memory/9531392, 5000), RDS User "
+            "Guide): the alarm could never fire",
+        )
+
+
+def _cpu_alarm_above_scaling_target(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    threshold = c.observability.cpu_percent
+    if threshold <= c.service.cpu_target_percent:
+        yield (
+            "observability.cpuPercent",
+            threshold,
+            f"must be above service.cpuTargetPercent ({c.service.cpu_target_percent}): "
+            "autoscaling holds the service at its target, so the alarm would fire in normal "
+            "operation",
+        )
+
+
+def _alarm_period_matches_the_metrics(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    period = c.observability.alarm_period_seconds
+    if period % 60:
+        yield (
+            "observability.alarmPeriodSeconds",
+            period,
+            "must be 60 or 300: the alarms watch AWS/ECS, AWS/ApplicationELB and AWS/RDS "
+            "metrics, published once a minute; a 10 or 30 second period sees no data in "
+            "most periods",
+        )
+
+
+def _bake_time_outlasts_the_alarms(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    d, obs = c.deployment, c.observability
+    if d.strategy == "rolling":
+        return
+    window = obs.alarm_period_seconds * obs.alarm_evaluation_periods
+    bakes = [("deployment.bakeTimeMinutes", d.bake_time_minutes)]
+    if d.strategy == "canary":
+        bakes.append(
+            ("deployment.canaryBakeTimeMinutes", _or(d.canary_bake_time_minutes, 5)),
+        )
+    for key, minutes in bakes:
+        if minutes * 60 < window:
+            yield (
+                key,
+                minutes,
+                f"must be at least {-(-window // 60)} minutes: the rollback alarms need "
+                f"alarmPeriodSeconds x alarmEvaluationPeriods = {window} s to fire, and ECS "
+                "rolls back on them only while the release bakes",
+            )
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+# Stack names end up in names AWS restricts: the database identifier `ecs-platform-<stack>`
+# (RDS: letters, digits and hyphens, a letter first, no two hyphens in a row, no hyphen last),
+# the access-log bucket prefix `ecs-platform-<stack>-alb-logs-` (S3: lower case; the provider
+# takes a bucket_prefix of at most 37 characters), capacity provider and cluster names.
+_STACK_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_STACK_NAME_MAX = 37 - len(f"{PROJECT}--alb-logs-")
+_PRODUCTION_NAMES = re.compile(r"^(prod|production|prd|live)([-_.].*)?$")
+
+
+def _stack_name_fits_aws_names(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if not _STACK_NAME.match(c.stack) or len(c.stack) > _STACK_NAME_MAX:
+        yield (
+            "(stack name)",
+            c.stack,
+            f"must be 1-{_STACK_NAME_MAX} lower-case letters, digits and single hyphens, a "
+            "letter first: it becomes part of the database identifier and the access-log "
+            "bucket name, which AWS restricts so",
+        )
+
+
+def _production_stack_says_so(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if _PRODUCTION_NAMES.match(c.stack) and not c.production:
+        yield (
+            "production",
+            False,
+            f"must be true for a stack named {c.stack!r}: production stacks keep their safety "
+            "settings on (deletion protection, Multi-AZ, WAF, ...)",
+        )
+
+
+def _ssm_bastion_needs_nat(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.bastion.enabled and not c.bastion.ssh_cidrs and c.network.nat_strategy == "none":
+        yield (
+            "bastion.enabled",
+            True,
+            "a bastion without SSH is reached through "
+            "SSM from a private subnet, which needs network.natStrategy other "
+            "than none; set sshCidrs, a NAT strategy, or enabled: false",
+        )
+
+
+def _test_listener_port_is_its_own(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.deployment.test_listener_port == c.service.container_port:
+        yield (
+            "deployment.testListenerPort",
+            c.deployment.test_listener_port,
+            "must differ from service.containerPort",
+        )
+
+
+def _https_needs_a_domain(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    plain = c.deployment.insecure_allow_plain_http
+    if not c.dns.domain and not plain:
+        yield (
+            "dns.domain",
+            "",
+            "is required to serve HTTPS; set it, or (outside "
+            "production) set deployment.insecureAllowPlainHttp: true",
+        )
+    if c.dns.domain and plain:
+        yield (
+            "deployment.insecureAllowPlainHttp",
+            True,
+            "must be false when dns.domain is set: the site is served on HTTPS",
+        )
+
+
+def _probe_needs_a_domain(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if c.observability.synthetic_probe and not c.dns.domain:
+        yield (
+            "observability.syntheticProbe",
+            True,
+            "needs dns.domain: the probe checks the site's public HTTPS name; "
+            "set it to false for a stack without a domain",
+        )
+
+
+def _production_keeps_its_safety(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    if not c.production:
+        return
+    if not c.dns.domain:
+        yield "dns.domain", "", "is required in production (production: true)"
+    if c.deployment.insecure_allow_plain_http:
+        yield (
+            "deployment.insecureAllowPlainHttp",
+            True,
+            "is never allowed in production (production: true)",
+        )
+    if c.acknowledged:
+        return
+    db, deploy, bastion = c.database, c.deployment, c.bastion
+    for key, value, ok, need in (
+        ("database.deletionProtection", db.deletion_protection, db.deletion_protection, "true"),
+        ("database.multiAz", db.multi_az, db.multi_az, "true"),
+        (
+            "database.backupRetentionDays",
+            db.backup_retention_days,
+            db.backup_retention_days >= 7,
+            "7 or more",
+        ),
+        ("database.finalSnapshot", db.final_snapshot, db.final_snapshot, "true"),
+        ("database.protect", db.protect, db.protect, "true"),
+        (
+            "deployment.loadBalancerDeletionProtection",
+            deploy.load_balancer_deletion_protection,
+            deploy.load_balancer_deletion_protection,
+            "true",
+        ),
+        ("deployment.waf", deploy.waf, deploy.waf, "true"),
+        (
+            "bastion.dangerouslyAllowSshFromInternet",
+            bastion.dangerously_allow_ssh_from_internet,
+            not bastion.dangerously_allow_ssh_from_internet,
+            "false",
+        ),
+        (
+            "protectStatefulResources",
+            c.protect_stateful_resources,
+            c.protect_stateful_resources,
+            "true",
+        ),
+    ):
+        if not ok:
+            yield (
+                key,
+                value,
+                f"must be {need} in production; to run without it, give the reason in "
+                "acknowledgeUnsafeProduction",
+            )
+
+
+FEASIBILITY: tuple[Feasibility, ...] = (
+    Feasibility(
+        "two-azs",
+        "ELB CreateLoadBalancer and RDS CreateDBSubnetGroup need two AZs",
+        _alb_and_rds_need_two_azs,
+    ),
+    Feasibility(
+        "region-azs", "the region must offer azCount Availability Zones", _region_has_the_azs
+    ),
+    Feasibility(
+        "public-subnet-size",
+        "a load balancer subnet is /27 or larger",
+        _public_subnets_hold_a_load_balancer,
+    ),
+    Feasibility(
+        "private-subnet-room",
+        "every awsvpc task takes an address of the private subnets",
+        _private_subnets_hold_the_tasks,
+    ),
+    Feasibility(
+        "no-nat-reachability",
+        "without NAT only the VPC's endpoints are reachable",
+        _no_nat_needs_endpoints,
+    ),
+    Feasibility(
+        "ec2-task-fits",
+        "EC2 capacity must hold one task of the configured size",
+        _ec2_capacity_holds_a_task,
+    ),
+    Feasibility(
+        "metrics-port",
+        "the container port is not the metrics port",
+        _container_port_is_not_the_metrics_port,
+    ),
+    Feasibility(
+        "grafana-prometheus",
+        "Grafana reads Prometheus, in a region that offers it",
+        _grafana_reads_prometheus,
+    ),
+    Feasibility(
+        "free-storage-alarm",
+        "the free-storage alarm lies below the storage",
+        _free_storage_alarm_below_storage,
+    ),
+    Feasibility(
+        "connections-alarm",
+        "the connections alarm lies below max_connections",
+        _connection_alarm_below_max_connections,
+    ),
+    Feasibility(
+        "cpu-alarm",
+        "the CPU alarm lies above the autoscaling target",
+        _cpu_alarm_above_scaling_target,
+    ),
+    Feasibility(
+        "alarm-period",
+        "alarm periods match the one-minute metrics",
+        _alarm_period_matches_the_metrics,
+    ),
+    Feasibility(
+        "bake-time",
+        "a release bakes long enough for the rollback alarms",
+        _bake_time_outlasts_the_alarms,
+    ),
+    Feasibility(
+        "stack-name", "the stack name fits the AWS names built from it", _stack_name_fits_aws_names
+    ),
+    Feasibility(
+        "production-name",
+        "a stack named for production declares production",
+        _production_stack_says_so,
+    ),
+    Feasibility(
+        "production-safety",
+        "production keeps HTTPS, deletion protection, Multi-AZ, backups, WAF and protection "
+        "unless a reason is acknowledged",
+        _production_keeps_its_safety,
+    ),
+    Feasibility(
+        "https-domain",
+        "HTTPS needs a domain; plain HTTP only without one",
+        _https_needs_a_domain,
+    ),
+    Feasibility(
+        "probe-domain", "the synthetic probe checks the site's name", _probe_needs_a_domain
+    ),
+    Feasibility(
+        "bastion-ssm-nat",
+        "an SSM-only bastion reaches Systems Manager through NAT",
+        _ssm_bastion_needs_nat,
+    ),
+    Feasibility(
+        "image-architecture",
+        "the tasks run the architecture the image is built for",
+        _built_image_matches_the_tasks,
+    ),
+    Feasibility(
+        "test-listener-port",
+        "the test listener has a port of its own",
+        _test_listener_port_is_its_own,
+    ),
+)
+
+
+def feasibility_issues(candidate: Candidate) -> list[Issue]:
+    """Every breach of the FEASIBILITY table."""
+    return [
+        Issue(key, value, allowed)
+        for rule in FEASIBILITY
+        for key, value, allowed in rule.check(candidate)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1133,7 +1668,7 @@ def load_settings(stack: str, raw: Mapping[str, Any], region: str = "us-east-1")
     Raises SettingsError listing every problem when anything is wrong.
     """
     issues: list[Issue] = []
-    if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", region or ""):
+    if not _REGION.match(region or ""):
         issues.append(
             Issue(
                 "(aws:region)",
@@ -1160,16 +1695,17 @@ def load_settings(stack: str, raw: Mapping[str, Any], region: str = "us-east-1")
     areas = {area: _parse_area(area, cls, raw.get(area), issues) for area, cls in AREAS.items()}
     subnets = _network_issues(areas["network"], issues)
     acknowledged = bool(scalars["acknowledgeUnsafeProduction"].strip())
-    _cross_issues(areas, scalars["production"], acknowledged, issues)
-    if scalars["production"] and not acknowledged and not scalars["protectStatefulResources"]:
-        issues.append(
-            Issue(
-                "protectStatefulResources",
-                False,
-                "must be true in production; to run without it, give the reason in "
-                "acknowledgeUnsafeProduction",
-            )
-        )
+    _area_issues(areas, issues)
+    candidate = Candidate(
+        stack=stack,
+        region=region,
+        production=scalars["production"],
+        acknowledged=acknowledged,
+        protect_stateful_resources=scalars["protectStatefulResources"],
+        subnets=subnets,
+        **{k: v for k, v in areas.items() if k not in ("tags", "iam")},
+    )
+    issues.extend(feasibility_issues(candidate))
 
     if issues:
         raise SettingsError(stack, issues)

@@ -624,6 +624,8 @@ class EcsService(pulumi.ComponentResource):
             task_definition=task_definition.arn,
             desired_count=args.desired_count,
             capacity_provider_strategies=strategy,
+            # LATEST is 1.4.0 on Linux; FARGATE_SPOT takes ARM64 tasks from 1.4.0 on (ECS API
+            # reference, CapacityProviderStrategyItem), so stage's Graviton tasks may use Spot.
             platform_version="LATEST" if fargate else None,
             network_configuration=network,
             load_balancers=load_balancers,

@@ -21,8 +21,8 @@ from policy.graph import (
     LOAD_BALANCERS,
     NETWORK_COMPONENT,
     S3_BUCKETS,
-    WORLD,
     StackIndex,
+    internet_wide,
     is_public_cidr,
 )
 from policy.model import Resource
@@ -60,13 +60,27 @@ def _on_load_balancer(resource: Resource, group: str | None, index: StackIndex) 
     return resource.under(BLUEGREEN_COMPONENT)
 
 
+def _ssh_sources(resource: Resource, group: Any, index: StackIndex) -> list[str]:
+    """Every source range that reaches port 22 of `group` (of `resource` when seen alone)."""
+    entries = (
+        [e for e in index.rule_entries("ingress") if e.group == group]
+        if group
+        else index.entries_of(resource, "ingress")
+    )
+    if not entries:
+        entries = index.entries_of(resource, "ingress")
+    return [cidr for e in entries if e.covers(22) for cidr in e.cidrs]
+
+
 def _bastion_public_ssh(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
     if resource.type == EC2_INSTANCE:
         return resource.under(BASTION_COMPONENT)
     cidr = detail.get("cidr")
+    # The operator ranges are judged together: pieces that add up to the internet are not
+    # "the configured operator ranges".
     return (
         isinstance(cidr, str)
-        and cidr not in WORLD
+        and cidr not in internet_wide([cidr, *_ssh_sources(resource, detail.get("group"), index)])
         and str(detail.get("protocol")) in {"tcp", "6"}
         and detail.get("fromPort") == 22.0
         and detail.get("toPort") == 22.0
@@ -116,7 +130,8 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
         reason=(
             "operators reach the private database through the bastion; when SSH is configured "
             "the bastion has a public IP and takes TCP 22 from the configured operator ranges "
-            "only, never 0.0.0.0/0 (SSM Session Manager needs neither)"
+            "only, never 0.0.0.0/0 nor ranges as wide together (SSM Session Manager needs "
+            "neither)"
         ),
         applies=_bastion_public_ssh,
     ),

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from address_space import scope
 from policy.model import UNKNOWN, Resource
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -64,6 +65,24 @@ INTERNAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
+
+
+def internet_wide(cidrs: Iterable[str]) -> set[str]:
+    """The ranges among `cidrs` that open a rule to the internet: every public range of an IP
+    version whose union admits more public space than one rule may (address_space), so
+    `0.0.0.0/1` plus `128.0.0.0/1` count as much as `0.0.0.0/0`."""
+    listed = [c for c in cidrs if isinstance(c, str)]
+    reach = scope(listed)
+    wide: set[str] = set()
+    for cidr in listed:
+        try:
+            version = ipaddress.ip_network(cidr, strict=False).version
+        except ValueError:
+            wide.add(cidr)  # unreadable: judged open rather than trusted
+            continue
+        if reach.too_wide(version) and is_public_cidr(cidr):
+            wide.add(cidr)
+    return wide
 
 
 def is_public_cidr(cidr: str) -> bool:

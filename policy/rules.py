@@ -39,9 +39,9 @@ from policy.graph import (
     SG_RULE,
     SUBNET,
     TARGET_GROUPS,
-    WORLD,
     Ingress,
     StackIndex,
+    internet_wide,
     is_public_cidr,
     number,
 )
@@ -141,13 +141,14 @@ def _listing(value: Any) -> list[Any]:
 SG_RESOURCES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SG_INGRESS_RULE, SG_RULE)
 
 
-def _world_entries(r: Resource) -> list[tuple[Ingress, str]]:
-    return [
-        (e, cidr)
-        for e in StackIndex([r]).entries_of(r, "ingress")
-        for cidr in e.cidrs
-        if cidr in WORLD
-    ]
+def _world_entries(
+    r: Resource, select: Callable[[Ingress], bool] = lambda e: True
+) -> list[tuple[Ingress, str]]:
+    """Entries of `r` chosen by `select` whose source opens them to the internet, judged on the
+    union of the chosen entries' ranges (two /1s are the internet as much as one /0)."""
+    chosen = [e for e in StackIndex([r]).entries_of(r, "ingress") if select(e)]
+    wide = internet_wide(c for e in chosen for c in e.cidrs)
+    return [(e, cidr) for e in chosen for cidr in e.cidrs if cidr in wide]
 
 
 @resource_rule(
@@ -169,30 +170,34 @@ def default_security_group_closed(r: Resource, ctx: StackContext = DEFAULT_CONTE
     "sg-no-world-ssh-rdp",
     M,
     SG_RESOURCES,
-    "No ingress from 0.0.0.0/0 or ::/0 to SSH (22) or RDP (3389) "
+    "No ingress from the internet (0.0.0.0/0, ::/0, or ranges as wide together) to SSH (22) "
+    "or RDP (3389) "
     "(checkov CKV_AWS_24, CKV_AWS_25; FSBP EC2.13, EC2.14, EC2.53, EC2.54).",
 )
 def sg_no_world_ssh_rdp(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[Outcome]:
     return [
         Violation(f"ingress from {cidr} reaches port {port} ({e.ports_text()})", e.detail(cidr))
-        for e, cidr in _world_entries(r)
         for port in (22, 3389)
-        if e.covers(port)
+        for e, cidr in _world_entries(r, _covering(port))
     ]
+
+
+def _covering(port: int) -> Callable[[Ingress], bool]:
+    return lambda e: e.covers(port)
 
 
 @resource_rule(
     "sg-no-world-all-ports",
     M,
     SG_RESOURCES,
-    "No ingress from 0.0.0.0/0 or ::/0 to all ports or protocols "
+    "No ingress from the internet (0.0.0.0/0, ::/0, or ranges as wide together) to all ports "
+    "or protocols "
     "(checkov CKV_AWS_277; FSBP EC2.18, EC2.19).",
 )
 def sg_no_world_all_ports(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[Outcome]:
     return [
         Violation(f"ingress from {cidr} on all ports", e.detail(cidr))
-        for e, cidr in _world_entries(r)
-        if e.all_ports
+        for e, cidr in _world_entries(r, lambda e: e.all_ports)
     ]
 
 
@@ -200,14 +205,14 @@ def sg_no_world_all_ports(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> l
     "sg-world-ingress-web-ports",
     A,
     SG_RESOURCES,
-    "Ingress from 0.0.0.0/0 or ::/0 only to the load balancer on 80/443, under the named "
+    "Ingress from the internet (0.0.0.0/0, ::/0, or ranges as wide together) only to the load "
+    "balancer on 80/443, under the named "
     "exception ALB_PUBLIC_HTTP_HTTPS (checkov CKV_AWS_260; FSBP EC2.18).",
 )
 def sg_world_ingress_web_ports(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[Outcome]:
     return [
         Violation(f"ingress from {cidr} on {e.ports_text()}", e.detail(cidr))
-        for e, cidr in _world_entries(r)
-        if not e.all_ports
+        for e, cidr in _world_entries(r, lambda e: not e.all_ports)
     ]
 
 

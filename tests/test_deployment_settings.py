@@ -170,8 +170,9 @@ def test_defaults_are_valid() -> None:
         ),
         (
             {"testListenerCidrs": ["0.0.0.0/0"]},
-            'ecs-platform:deployment.testListenerCidrs = ["0.0.0.0/0"]: must not include the '
-            "whole internet: the test listener serves unreleased versions",
+            'ecs-platform:deployment.testListenerCidrs = ["0.0.0.0/0"]: must not admit more than '
+            "a /16 of public IPv4 or a /32 of IPv6 space; these ranges admit every public IPv4 "
+            "address (the whole internet): the test listener serves unreleased versions",
         ),
     ],
 )
@@ -200,17 +201,17 @@ def test_every_problem_is_reported_at_once() -> None:
         (
             {"cpu": 300},
             "ecs-platform:service.cpu = 300: must be a Fargate CPU size: 256, 512, 1024, 2048, "
-            "4096, 8192, 16384",
+            "4096, 8192, 16384, 32768",
         ),
         (
             {"capacity": "ec2", "ec2InstanceType": "t3.small"},
-            'ecs-platform:service.ec2InstanceType = "t3.small": must be a Graviton type (t4g, '
-            "m7g, ...) for architecture arm64",
+            'ecs-platform:service.ec2InstanceType = "t3.small": must be an arm64 instance type '
+            "for architecture arm64 (t3.small is x86_64)",
         ),
         (
             {"capacity": "ec2", "architecture": "x86_64", "ec2InstanceType": "t4g.small"},
-            'ecs-platform:service.ec2InstanceType = "t4g.small": must be an x86_64 type (t3, '
-            "m7i, ...) for architecture x86_64, or set architecture arm64",
+            'ecs-platform:service.ec2InstanceType = "t4g.small": must be an x86_64 instance type '
+            "for architecture x86_64 (t4g.small is arm64)",
         ),
         (
             {"capacity": "ec2", "fargateSpotPercent": 50},
