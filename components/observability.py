@@ -25,6 +25,13 @@ from components.policies import assume_role_policy, document, statement
 from observability import render
 
 GIB = 1024**3
+DAY_SECONDS = 86400
+#: ACM publishes DaysToExpiry (namespace AWS/CertificateManager, dimension CertificateArn)
+#: once a day in the certificate's region, and stops once the certificate has expired
+#: (ACM User Guide, "Supported CloudWatch metrics"; the CDK's metricDaysToExpiry notes
+#: the latter). Two missing days in a row are therefore an alarm, one is not (a new
+#: certificate has no data point yet).
+CERTIFICATE_ALARM_DAYS = 2
 #: CloudWatch publishes Route53 health-check metrics only in this region.
 HEALTH_CHECK_METRICS_REGION = "us-east-1"
 #: Longest life AWS allows a Managed Grafana service-account token: "up to 30 days in the
@@ -79,7 +86,7 @@ def collector_config(
     region: str,
     *,
     scrape_interval_seconds: int = 15,
-    port: int = 8080,
+    port: int = 9102,
 ) -> str:
     """The ADOT collector sidecar's configuration (YAML): scrape /metrics on `port` in the
     same task as job `website`, remote-write to the workspace signed with SigV4. EcsService
@@ -179,6 +186,12 @@ class AlarmSpec:
     threshold: float
     rollback: bool = False
     extended_statistic: str = ""
+    period: int = 0
+    """Seconds per data point; 0 means the component's alarm_period_seconds."""
+    evaluation_periods: int = 0
+    """Periods in breach before the alarm fires; 0 means alarm_evaluation_periods."""
+    treat_missing_data: str = "notBreaching"
+    """What a period without data counts as (breaching where silence is the failure)."""
 
 
 def dashboard_body(
@@ -325,6 +338,13 @@ class ObservabilityArgs:
     """NAT gateways to watch; empty for a NAT instance or no NAT."""
     public_url: str = ""
     """The site's public URL probed from outside; empty when the stack has none."""
+    certificate_arn: pulumi.Input[str] | None = None
+    """ACM certificate the site serves; an alarm watches its days to expiry. None: no
+    certificate (plain HTTP), no alarm."""
+    certificate_expiry_days: int = 30
+    """Days to expiry under which the certificate alarm fires. ACM starts renewing a
+    certificate it issued 60 days before expiry (ACM User Guide, "Managed certificate
+    renewal"): under 30 days left means renewal is stuck."""
     alarm_email: str = ""
     """Address subscribed to the alarm topic (confirms by email); empty for none."""
     dashboard: bool = True
@@ -397,6 +417,7 @@ class ObservabilityArgs:
             "alarm_evaluation_periods": (1, 10),
             "metrics_retention_days": (1, 1095),
             "log_retention_days": (1, 3653),
+            "certificate_expiry_days": (1, 60),
         }
         for key, (low, high) in ranges.items():
             value = getattr(self, key)
@@ -433,8 +454,10 @@ def alarm_specs(
     service: Any,
     database: Any,
     nat_gateways: Sequence[Any],
+    certificate: Any = None,
 ) -> list[AlarmSpec]:
-    """Every plain-metric alarm (the 5xx ratio, a metric-math alarm, is built apart)."""
+    """Every plain-metric alarm (the 5xx ratio and the missing tasks, metric-math alarms,
+    are built apart)."""
     lb = {"LoadBalancer": load_balancer}
     ecs = {"ClusterName": cluster, "ServiceName": service}
     rds = {"DBInstanceIdentifier": database}
@@ -516,6 +539,22 @@ def alarm_specs(
             args.database_connections,
         ),
     ]
+    if certificate is not None:
+        specs.append(
+            AlarmSpec(
+                "certificate-expiry",
+                f"The site's certificate expires in under {args.certificate_expiry_days} days",
+                "AWS/CertificateManager",
+                "DaysToExpiry",
+                {"CertificateArn": certificate},
+                "Minimum",
+                "LessThanThreshold",
+                args.certificate_expiry_days,
+                period=DAY_SECONDS,
+                evaluation_periods=CERTIFICATE_ALARM_DAYS,
+                treat_missing_data="breaching",
+            )
+        )
     specs += [
         AlarmSpec(
             f"nat-{index}-port-allocation",
@@ -599,7 +638,8 @@ class Observability(pulumi.ComponentResource):
                 retention_period_in_days=args.metrics_retention_days,
                 opts=child,
             )
-            for path in render.rule_files():
+            # Only the rules whose series exist in AWS (render.LOCAL_ONLY_RULE_FILES).
+            for path in render.aws_rule_files():
                 render.load_rule_groups(path)  # fails the program on a broken rule file
                 aws.amp.RuleGroupNamespace(
                     f"{name}-rules-{render.namespace_name(path)}",
@@ -687,7 +727,58 @@ class Observability(pulumi.ComponentResource):
             tags={"Name": f"{name}-5xx-rate"},
             opts=child,
         )
-        alarms: dict[str, aws.cloudwatch.MetricAlarm] = {"5xx-rate": error_rate}
+        # Fewer tasks running than the service wants: a task died (crashed, killed for
+        # memory, failed its health checks) and no replacement is running yet, or all of
+        # them did (no RunningTaskCount at all counts as 0). Each task's collector dies
+        # with its task, so no Prometheus rule sees a task go; this alarm does. The counts
+        # are Container Insights metrics (the cluster has it on), published every minute
+        # per service (CloudWatch User Guide, "Amazon ECS Container Insights metrics":
+        # RunningTaskCount and DesiredTaskCount by ClusterName, ServiceName).
+        ecs_dimensions = {"ClusterName": args.cluster_name, "ServiceName": args.service_name}
+        tasks_missing = aws.cloudwatch.MetricAlarm(
+            f"{name}-tasks-below-desired",
+            alarm_description="Fewer website tasks are running than the service's desired count",
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=periods,
+            treat_missing_data="notBreaching",
+            metric_queries=cast(
+                list[Any],
+                [
+                    *[
+                        {
+                            "id": key,
+                            "return_data": False,
+                            "metric": {
+                                "namespace": "ECS/ContainerInsights",
+                                "metric_name": metric,
+                                "dimensions": ecs_dimensions,
+                                "period": period,
+                                "stat": stat,
+                            },
+                        }
+                        for key, metric, stat in (
+                            ("desired", "DesiredTaskCount", "Maximum"),
+                            ("running", "RunningTaskCount", "Minimum"),
+                        )
+                    ],
+                    {
+                        "id": "missing",
+                        "label": "tasks missing",
+                        "expression": "desired - FILL(running, 0)",
+                        "return_data": True,
+                    },
+                ],
+            ),
+            alarm_actions=actions,
+            ok_actions=actions,
+            tags={"Name": f"{name}-tasks-below-desired"},
+            opts=child,
+        )
+        alarms: dict[str, aws.cloudwatch.MetricAlarm] = {
+            "5xx-rate": error_rate,
+            "tasks-below-desired": tasks_missing,
+        }
         rollback = ["5xx-rate"]
         specs = alarm_specs(
             args,
@@ -697,6 +788,7 @@ class Observability(pulumi.ComponentResource):
             service=args.service_name,
             database=args.database_instance_id,
             nat_gateways=args.nat_gateway_ids,
+            certificate=args.certificate_arn,
         )
         for spec in specs:
             alarms[spec.key] = aws.cloudwatch.MetricAlarm(
@@ -709,9 +801,9 @@ class Observability(pulumi.ComponentResource):
                 extended_statistic=spec.extended_statistic or None,
                 comparison_operator=spec.comparison,
                 threshold=spec.threshold,
-                period=period,
-                evaluation_periods=periods,
-                treat_missing_data="notBreaching",
+                period=spec.period or period,
+                evaluation_periods=spec.evaluation_periods or periods,
+                treat_missing_data=spec.treat_missing_data,
                 alarm_actions=actions,
                 ok_actions=actions,
                 tags={"Name": f"{name}-{spec.key}"},

@@ -11,5 +11,5 @@ observability-check: venv debs ## promtool check/test rules, promtool check conf
 	prometheus-blackbox-exporter --config.file=$(OBS)/blackbox/blackbox.yml --config.check
 	$(PY) -m pytest -q tests/test_observability_files.py
 
-observability-e2e: venv debs ## local end-to-end alert run: stop the website, alerts reach the webhook, then resolve
+observability-e2e: venv debs ## local end-to-end alert run: slow and failing queries, database and website stopped; alerts reach the webhook and resolve
 	$(PY) -m pytest -q -s -m servers tests/test_observability_e2e.py

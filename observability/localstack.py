@@ -1,10 +1,12 @@
-"""Run the website, Prometheus, Alertmanager and the blackbox exporter on loopback.
+"""Run the website and its PostgreSQL, Prometheus, Alertmanager and the blackbox exporter
+on loopback.
 
 Everything binds 127.0.0.1 on free ports, keeps its data in a temporary directory and
 is stopped when the `LocalStack` context exits, whatever happened inside it. The servers
 are Debian's (`make debs` installs them). The rule files are the repository's with their
-`for:` durations divided by `divisor`, and Alertmanager's grouping timers likewise, so
-that an alert fires in seconds instead of minutes; nothing else changes.
+`for:` durations and range windows divided by `divisor` (scrapes every second instead of
+15 s), and Alertmanager's grouping timers likewise, so that an alert fires in seconds
+instead of minutes; nothing else changes.
 
     python -m observability.localstack      # the alert scenario, prints its timings
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from app.tools.localpg import LocalPostgres
 from observability import render
 
 PROMETHEUS = "/usr/bin/prometheus"
@@ -138,16 +140,22 @@ class WebhookReceiver:
 APP_ENTRY = REPO / "app" / "website" / "__main__.py"
 
 
+#: The website's database timeout in the local run: long enough for a query held 1.5 s to
+#: succeed slowly (the latency alert), short enough for a query held longer to fail soon
+#: (the 5xx alert).
+DB_TIMEOUT_SECONDS = 3.0
+
+
 def website_process(
-    port: int, metrics_port: int, database_port: int
+    port: int, metrics_port: int, database: dict[str, str] | None
 ) -> tuple[str, list[str], dict[str, str]]:
     """What runs as the website on `port`, with its metrics on `metrics_port`: (kind, command,
     environment).
 
     The real website (app/) when it is there, configured by the environment variables of
-    docs/interfaces.md, with its database deliberately absent (nothing listens on
-    `database_port`) so that `app_database_up` is 0; otherwise the stand-in. As in AWS,
-    Prometheus scrapes the metrics port and the blackbox exporter probes the site's port.
+    docs/interfaces.md, with `database` as its DB_* variables (a local PostgreSQL);
+    otherwise the stand-in. As in AWS, Prometheus scrapes the metrics port and the
+    blackbox exporter probes the site's port.
     """
     env = dict(os.environ)
     if APP_ENTRY.exists():
@@ -158,16 +166,10 @@ def website_process(
             APP_VERSION="0.0.0-local",
             APP_COLOR="blue",
             STACK_NAME="local",
-            DB_HOST="127.0.0.1",
-            DB_PORT=str(database_port),
-            DB_NAME="app",
-            DB_USER="app",
-            # Generated per run, never written down: no database checks it anyway.
-            DB_PASSWORD=secrets.token_urlsafe(24),
-            DB_SSLMODE="disable",
-            DB_TIMEOUT_SECONDS="0.5",
+            DB_TIMEOUT_SECONDS=str(DB_TIMEOUT_SECONDS),
             DB_CHECK_INTERVAL_SECONDS="1",
             SHUTDOWN_DRAIN_SECONDS="0",
+            **(database or {}),
         )
         return "app", [sys.executable, "-m", "app.website"], env
     command = [sys.executable, "-m", "observability.standin"]
@@ -189,12 +191,12 @@ class LocalStack:
                 "prometheus",
                 "alertmanager",
                 "blackbox",
-                "database",
             )
         }
-        self.website_kind = website_process(0, 0, 0)[0]
+        self.website_kind = website_process(0, 0, None)[0]
         self.workdir = Path(tempfile.mkdtemp(prefix="ecs-platform-observability-"))
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.database: LocalPostgres | None = None
 
     def url(self, name: str, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
@@ -217,6 +219,9 @@ class LocalStack:
             raise FileNotFoundError(f"missing {missing}: run `make debs`")
         webhook_url = self.webhook.start()
         self._write_configs(webhook_url)
+        if self.website_kind == "app":
+            self.database = LocalPostgres()
+            self.database.start()
         self.start_website()
         self._spawn(
             "blackbox",
@@ -256,12 +261,16 @@ class LocalStack:
     def close(self) -> None:
         for name in list(self.processes):
             self._stop(name)
+        if self.database is not None:
+            self.database.destroy()
         self.webhook.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def start_website(self) -> None:
         _, command, env = website_process(
-            self.ports["website"], self.ports["metrics"], self.ports["database"]
+            self.ports["website"],
+            self.ports["metrics"],
+            self.database.app_environment() if self.database is not None else None,
         )
         self._spawn("website", command, env)
         self._wait_http("website", "/healthz")
@@ -343,6 +352,66 @@ class LocalStack:
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
 
+@contextlib.contextmanager
+def guestbook_locked(database: LocalPostgres) -> Iterator[None]:
+    """Hold an exclusive lock on the guest-book table: its queries wait (PostgreSQL stays
+    up and answers SELECT 1, so the site stays ready and app_database_up stays 1)."""
+    with database.connect() as conn, conn.transaction():
+        conn.execute("LOCK TABLE guestbook_entries IN ACCESS EXCLUSIVE MODE")
+        yield
+
+
+@contextlib.contextmanager
+def guestbook_traffic(stack: LocalStack, clients: int = 4) -> Iterator[list[int]]:
+    """`clients` threads reading /guestbook in a loop; yields the statuses seen so far."""
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            statuses.append(http_get(stack.url("website", "/guestbook"), timeout=10)[0])
+
+    threads = [threading.Thread(target=read, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield statuses
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(15)
+
+
+def slow_queries_scenario(stack: LocalStack, timeout: float = 90.0) -> float:
+    """Queries held 1.5 s (under the 3 s database timeout): answers are right but slow.
+    Seconds until WebsiteLatencyP99High reached the webhook."""
+    assert stack.database is not None
+    started = time.monotonic()
+    with guestbook_traffic(stack) as statuses:
+        while stack.webhook.seen("WebsiteLatencyP99High", "firing", started) is None:
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"WebsiteLatencyP99High not firing after {timeout:.0f}s")
+            with guestbook_locked(stack.database):
+                time.sleep(1.5)
+    if any(status >= 500 for status in statuses):
+        raise AssertionError(f"slow queries gave errors: {sorted(set(statuses))}")
+    return (stack.webhook.seen("WebsiteLatencyP99High", "firing", started) or 0) - started
+
+
+def failing_queries_scenario(stack: LocalStack, timeout: float = 90.0) -> float:
+    """Queries held past the database timeout: the guest book answers 503. Seconds until
+    WebsiteHigh5xxRatio reached the webhook."""
+    assert stack.database is not None
+    started = time.monotonic()
+    with guestbook_traffic(stack), guestbook_locked(stack.database):
+        wait_until(
+            lambda: stack.webhook.seen("WebsiteHigh5xxRatio", "firing", started) is not None,
+            timeout,
+            "WebsiteHigh5xxRatio firing at the webhook",
+        )
+    return (stack.webhook.seen("WebsiteHigh5xxRatio", "firing", started) or 0) - started
+
+
 #: The alerts the scenario expects when the website stops.
 OUTAGE_ALERTS = ("WebsiteTargetDown", "WebsiteProbeFailing")
 
@@ -385,6 +454,9 @@ def outage_scenario(stack: LocalStack, timeout: float = 60.0) -> dict[str, float
 def main() -> None:
     with running_stack() as stack:
         timings = outage_scenario(stack)
+        if stack.database is not None:
+            timings["WebsiteLatencyP99High firing"] = slow_queries_scenario(stack)
+            timings["WebsiteHigh5xxRatio firing"] = failing_queries_scenario(stack)
     for what, seconds in timings.items():
         print(f"{what:<36} {seconds:5.1f} s")
 

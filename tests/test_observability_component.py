@@ -27,6 +27,9 @@ BLUE, GREEN = "targetgroup/site-blue/1111", "targetgroup/site-green/2222"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234"
+
+
 def make_args(**overrides) -> ObservabilityArgs:
     values = {
         "cluster_name": "ecs-platform-test",
@@ -191,7 +194,8 @@ def test_alarm_watches_its_metric_with_its_threshold(
 def test_every_alarm_notifies_the_topic_on_alarm_and_ok(obs):
     topic = obs.one("aws:sns/topic:Topic").outputs["arn"]
     alarms = obs.of_type(ALARM)
-    assert len(alarms) == 12  # 5xx, p99, 2 unhealthy, 2 ECS, 3 RDS, 2 NAT, probe
+    # 5xx, p99, 2 unhealthy, 2 ECS, 3 RDS, 2 NAT, probe, tasks below desired
+    assert len(alarms) == 13
     for resource in alarms:
         assert resource.inputs["alarmActions"] == [topic], resource.name
         assert resource.inputs["okActions"] == [topic], resource.name
@@ -253,7 +257,7 @@ def test_rule_namespaces_are_the_repository_rule_files(obs):
         r.inputs["name"]: r.inputs["data"]
         for r in obs.of_type("aws:amp/ruleGroupNamespace:RuleGroupNamespace")
     }
-    assert namespaces == {render.namespace_name(p): p.read_text() for p in render.rule_files()}
+    assert namespaces == {render.namespace_name(p): p.read_text() for p in render.aws_rule_files()}
     workspace = obs.one("aws:amp/workspace:Workspace")
     for r in obs.of_type("aws:amp/ruleGroupNamespace:RuleGroupNamespace"):
         assert r.inputs["workspaceId"] == workspace.id
@@ -337,7 +341,9 @@ def test_collector_scrapes_the_website_and_remote_writes_with_sigv4():
     job = scrape["scrape_configs"][0]
     assert job["job_name"] == "website"
     assert job["metrics_path"] == "/metrics"
-    assert job["static_configs"] == [{"targets": ["localhost:8080"]}]
+    # The website's metrics port (METRICS_PORT, default 9102), not the port the load
+    # balancer forwards to.
+    assert job["static_configs"] == [{"targets": ["localhost:9102"]}]
     exporter = config["exporters"]["prometheusremotewrite"]
     assert exporter["endpoint"] == url
     assert exporter["auth"] == {"authenticator": "sigv4auth"}
@@ -421,7 +427,7 @@ def test_cloudwatch_dashboard_shows_the_alarmed_signals(obs):
         "ErrorPortAllocation",
     }
     alarms = next(w for w in body["widgets"] if w["type"] == "alarm")["properties"]["alarms"]
-    assert len(alarms) == 11  # every alarm in the stack region
+    assert len(alarms) == 12  # every alarm in the stack region
 
 
 def test_dashboard_body_without_nat_has_no_nat_widget():
@@ -563,3 +569,42 @@ def test_bad_args_are_rejected_with_an_exact_message(overrides, message):
     with pytest.raises(ValueError) as error:
         make_args(**overrides)
     assert message in str(error.value)
+
+
+# --- alarms that cover what the Prometheus rules cannot see in AWS ---------------------------
+def test_blackbox_rules_stay_out_of_the_workspace(obs):
+    names = {r.inputs["name"] for r in obs.of_type("aws:amp/ruleGroupNamespace:RuleGroupNamespace")}
+    assert "probe" not in names and "website" in names
+
+
+def test_tasks_below_desired_compares_running_with_desired_tasks(obs):
+    inputs = alarm(obs, "tasks-below-desired").inputs
+    queries = {q["id"]: q for q in inputs["metricQueries"]}
+    assert queries["desired"]["metric"]["metricName"] == "DesiredTaskCount"
+    assert queries["running"]["metric"]["metricName"] == "RunningTaskCount"
+    for key in ("desired", "running"):
+        metric = queries[key]["metric"]
+        assert metric["namespace"] == "ECS/ContainerInsights"
+        assert metric["dimensions"] == {
+            "ClusterName": "ecs-platform-test",
+            "ServiceName": "website",
+        }
+    assert queries["missing"]["expression"] == "desired - FILL(running, 0)"
+    assert (inputs["comparisonOperator"], inputs["threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_certificate_expiry_alarms_on_acm_days_to_expiry(build):
+    recording = build(lambda: Observability("obs", make_args(certificate_arn=CERTIFICATE)))
+    inputs = alarm(recording, "certificate-expiry").inputs
+    assert (inputs["namespace"], inputs["metricName"]) == ("AWS/CertificateManager", "DaysToExpiry")
+    assert inputs["dimensions"] == {"CertificateArn": CERTIFICATE}
+    assert (inputs["statistic"], inputs["comparisonOperator"]) == ("Minimum", "LessThanThreshold")
+    assert inputs["threshold"] == 30
+    # Published once a day: a day per data point, and two silent days (an expired
+    # certificate) count as an alarm.
+    assert (inputs["period"], inputs["evaluationPeriods"]) == (86400, 2)
+    assert inputs["treatMissingData"] == "breaching"
+
+
+def test_no_certificate_alarm_without_a_certificate(obs):
+    assert not [r for r in obs.of_type(ALARM) if "certificate" in r.name]

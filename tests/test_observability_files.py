@@ -23,6 +23,7 @@ REQUIRED_ALERTS = {
     "WebsiteHighCpu",
     "WebsiteHighMemory",
     "WebsiteDeploymentTooLong",
+    "WebsiteCertificateExpiring",
 }
 # docs/interfaces.md: the website's metrics, the blackbox exporter's, and Prometheus' own.
 KNOWN_METRICS = {
@@ -33,7 +34,9 @@ KNOWN_METRICS = {
     "app_build_info",
     "process_cpu_seconds_total",
     "process_resident_memory_bytes",
+    "app_cpu_limit_cores",
     "probe_success",
+    "probe_ssl_earliest_cert_expiry",
     "probe_duration_seconds",
     "up",
 }
@@ -152,8 +155,8 @@ def test_bad_delivery_arguments_are_rejected(kwargs, message):
         render.alertmanager_config(**kwargs)
 
 
-def test_scaling_divides_only_the_for_durations():
-    path = render.rule_files()[0]
+@pytest.mark.parametrize("path", render.rule_files(), ids=lambda p: p.name)
+def test_scaling_divides_only_the_for_durations_and_range_windows(path):
     original = render.load_rule_groups(path)
     scaled = yaml.safe_load(render.scaled_rules_yaml(path, 30))["groups"]
     for group, fast in zip(original, scaled, strict=True):
@@ -162,6 +165,7 @@ def test_scaling_divides_only_the_for_durations():
                 expected = max(1, round(render.parse_duration(rule["for"]) / 30))
                 assert fast_rule.pop("for") == f"{expected}s"
                 rule = {k: v for k, v in rule.items() if k != "for"}
+            assert fast_rule.pop("expr") == render.scaled_windows(rule.pop("expr"), 30)
             assert fast_rule == rule
 
 
@@ -256,3 +260,108 @@ def test_a_dashboard_with_another_data_source_is_rejected(tmp_path):
     )
     with pytest.raises(render.ObservabilityFileError, match="allowed: 'prometheus'"):
         render.load_dashboard(bad)
+
+
+# --- which alert covers each failure, locally and in AWS ------------------------------------
+# In AWS there is no blackbox exporter, and each task's collector dies with its task: the
+# failures those would show are covered by CloudWatch alarms (obs-<key>) instead.
+COVERAGE = {
+    "one task dies": {
+        "local": {"WebsiteTargetDown"},
+        "aws_rules": set(),
+        "aws_alarms": {"tasks-below-desired"},
+    },
+    "all tasks die": {
+        "local": {"WebsiteTargetDown"},
+        "aws_rules": {"WebsiteMetricsAbsent"},
+        "aws_alarms": {"tasks-below-desired"},
+    },
+    "the site is unreachable from outside": {
+        "local": {"WebsiteProbeFailing"},
+        "aws_rules": set(),
+        "aws_alarms": {"probe-failing"},
+    },
+    "the database is unreachable": {
+        "local": {"WebsiteDatabaseUnreachable"},
+        "aws_rules": {"WebsiteDatabaseUnreachable"},
+        "aws_alarms": set(),
+    },
+    "the certificate is near expiry": {
+        "local": {"WebsiteCertificateExpiring"},
+        "aws_rules": set(),
+        "aws_alarms": {"certificate-expiry"},
+    },
+    "requests fail": {
+        "local": {"WebsiteHigh5xxRatio"},
+        "aws_rules": {"WebsiteHigh5xxRatio"},
+        "aws_alarms": {"5xx-rate"},
+    },
+    "requests are slow": {
+        "local": {"WebsiteLatencyP99High"},
+        "aws_rules": {"WebsiteLatencyP99High"},
+        "aws_alarms": {"p99-latency"},
+    },
+}
+
+
+def _aws_alerts(recording) -> set[str]:
+    return {
+        rule["alert"]
+        for namespace in recording.of_type("aws:amp/ruleGroupNamespace:RuleGroupNamespace")
+        for group in yaml.safe_load(namespace.inputs["data"])["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+
+
+def _alarm_keys(recording) -> set[str]:
+    return {
+        r.name.removeprefix("obs-")
+        for r in recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.name.startswith("obs-")
+    }
+
+
+@pytest.mark.parametrize("failure", sorted(COVERAGE))
+def test_each_failure_has_an_alert_locally_and_one_that_can_fire_in_aws(failure, stage, prod):
+    covered = COVERAGE[failure]
+    assert covered["local"] <= set(render.alert_names())
+    assert covered["aws_rules"] or covered["aws_alarms"], f"nothing covers {failure} in AWS"
+    for recording in (stage, prod):
+        assert covered["aws_rules"] <= _aws_alerts(recording)
+        assert covered["aws_alarms"] <= _alarm_keys(recording)
+
+
+def test_no_rule_loaded_in_aws_needs_the_blackbox_exporter(stage):
+    for namespace in stage.of_type("aws:amp/ruleGroupNamespace:RuleGroupNamespace"):
+        assert "probe_" not in namespace.inputs["data"], namespace.inputs["name"]
+    assert "WebsiteProbeFailing" not in _aws_alerts(stage)
+
+
+def test_the_local_stack_loads_every_rule_file():
+    names = {p.name for p in render.rule_files()}
+    assert {p.name for p in render.aws_rule_files()} | set(render.LOCAL_ONLY_RULE_FILES) == names
+
+
+def test_scaling_divides_the_rate_windows_too():
+    text = render.scaled_rules_yaml(render.RULES_DIR / "website.rules.yml", 30)
+    assert "[5m]" not in text and "[10s]" in text
+    assert render.scaled_windows("rate(x[1m])", 30) == "rate(x[5s])"  # never under 5 s
+
+
+def test_cpu_alert_is_a_share_of_the_task_allocation():
+    rule = next(
+        r
+        for g in render.load_rule_groups(render.RULES_DIR / "website.rules.yml")
+        for r in g["rules"]
+        if r.get("alert") == "WebsiteHighCpu"
+    )
+    assert "app_cpu_limit_cores" in rule["expr"]
+
+
+def test_inhibition_is_scoped_to_one_task():
+    config = yaml.safe_load(render.ALERTMANAGER_CONFIG.read_text())
+    [severity] = [
+        r for r in config["inhibit_rules"] if r["source_matchers"] == ['severity="critical"']
+    ]
+    assert severity["equal"] == ["job", "instance"]

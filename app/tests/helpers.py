@@ -20,7 +20,8 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.website.db import DatabaseUnavailable, Entry
+from app.website.db import DatabaseUnavailable, Entry, KeyReused, Stored
+from app.website.protocol import WebsiteRunner
 from app.website.server import STATE, State
 
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -104,6 +105,7 @@ class FakeDatabase:
     up: bool = True
     entries: list[Entry] = field(default_factory=list)
     closed: bool = False
+    write_delay: float = 0.0
 
     def _check(self) -> None:
         if not self.up:
@@ -112,11 +114,21 @@ class FakeDatabase:
     async def ping(self) -> None:
         self._check()
 
-    async def add_entry(self, name: str, message: str) -> Entry:
+    keys: dict[str, Entry] = field(default_factory=dict)
+
+    async def add_entry(self, name: str, message: str, key: str | None = None) -> Stored:
         self._check()
+        await asyncio.sleep(self.write_delay)
+        if key is not None and key in self.keys:
+            first = self.keys[key]
+            if (first.name, first.message) != (name, message):
+                raise KeyReused("different submission")
+            return Stored(first, replayed=True)
         entry = Entry(len(self.entries) + 1, name, message, "1.2.3", "green", datetime.now(UTC))
         self.entries.append(entry)
-        return entry
+        if key is not None:
+            self.keys[key] = entry
+        return Stored(entry)
 
     async def recent_entries(self, limit: int) -> list[Entry]:
         self._check()
@@ -148,7 +160,18 @@ class ThreadedServer:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5)
+        state = self.app.get(STATE)
+        runner = (
+            WebsiteRunner(
+                self.app,
+                header_timeout=state.settings.header_timeout_seconds,
+                observe=state.metrics.observe,
+                access_log=None,
+                shutdown_timeout=5,
+            )
+            if state is not None
+            else web.AppRunner(self.app, access_log=None, shutdown_timeout=5)
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -48,3 +48,12 @@ def test_median_takes_each_figure_over_the_runs() -> None:
     assert (result.rps, result.p99_ms) == (200.0, 5.0)
     assert result.p99_runs == (9.0, 1.0, 5.0)
     assert result.requests == 3 * 76518
+
+
+def test_the_write_script_answers_are_read_by_status() -> None:
+    result = parse_wrk("/guestbook", WRK_OUTPUT + "Statuses: 201=40 429=1200 503=2\n")
+    assert result.statuses == {201: 40, 429: 1200, 503: 2}
+
+
+def test_a_run_without_the_write_script_has_no_statuses() -> None:
+    assert parse_wrk("/", WRK_OUTPUT).statuses == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -101,6 +102,7 @@ def test_metrics_exports_the_interface_names(live_app: LiveApp) -> None:
     build = {"version": "1.2.3", "color": "green", "stack": "stage"}
     assert metric(port, "app_build_info", **build) == 1
     assert (metric(port, "process_resident_memory_bytes") or 0) > 0
+    assert (metric(port, "app_cpu_limit_cores") or 0) > 0
 
 
 def test_metrics_labels_stay_bounded(live_app: LiveApp) -> None:
@@ -209,6 +211,12 @@ BAD_BODIES = [
     (FORM, b"name=a&message=b&name=c", "name is given more than once"),
     (FORM, b"name", "not a valid form"),
     (FORM, b"", "name is missing"),
+    # 4 KB of nested brackets: deeper than the interpreter's recursion limit.
+    (JSON, b"[" * 2048 + b"]" * 2048, "nested too deeply"),
+    (JSON, b'{"name": "a", "message": "b", "name": "c"}', "name is given more than once"),
+    (FORM, b"name=a&message=%ff%fe", "not valid UTF-8"),
+    (JSON, b'{"name": "a", "message": "bell\\u0007"}', "control"),
+    (FORM, b"name=a&message=b&token=not%20a%20key", "the form's token must be"),
 ]
 
 
@@ -262,3 +270,122 @@ def test_guest_book_is_503_and_saves_nothing_when_the_database_is_down(
     assert call(live_app.port, "GET", "/guestbook").status == 503
     live_app.database.up = True
     assert live_app.database.entries == []
+
+
+def test_a_textarea_message_with_crlf_is_stored_with_its_line_breaks(live_app: LiveApp) -> None:
+    # What a browser sends for a textarea holding "line one", "line two" and a tab.
+    body = "name=Ann&message=line+one%0D%0Aline+two%0D%0A%09indented"
+    assert call(live_app.port, "POST", "/guestbook", body, FORM).status == 303
+    [entry] = live_app.database.entries
+    assert entry.message == "line one\nline two\n\tindented"
+    page = call(live_app.port, "GET", "/guestbook").text
+    assert "line one<br>line two<br>\tindented" in page
+
+
+def test_the_front_page_form_carries_a_fresh_one_time_token(live_app: LiveApp) -> None:
+    tokens = [
+        re.search(r'name="token" value="([^"]+)"', call(live_app.port, "GET", "/").text)
+        for _ in range(2)
+    ]
+    assert all(tokens)
+    first, second = (t.group(1) for t in tokens if t)
+    assert first != second and len(first) >= 20
+
+
+def test_resubmitting_the_same_form_token_signs_once(live_app: LiveApp) -> None:
+    body = "name=Ann&message=once&token=form-token-123"
+    first = call(live_app.port, "POST", "/guestbook", body, FORM)
+    again = call(live_app.port, "POST", "/guestbook", body, FORM)
+    assert (first.status, again.status) == (303, 303)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert [e.message for e in live_app.database.entries] == ["once"]
+
+
+def test_a_retried_json_write_with_an_idempotency_key_returns_the_first_answer(
+    live_app: LiveApp,
+) -> None:
+    headers = {**JSON, "Idempotency-Key": "retry-key-1"}
+    body = json.dumps({"name": "Bo", "message": "hello"})
+    first = call(live_app.port, "POST", "/guestbook", body, headers)
+    again = call(live_app.port, "POST", "/guestbook", body, headers)
+    assert (first.status, again.status) == (201, 201)
+    assert again.json() == first.json()
+    assert "Idempotent-Replayed" not in first.headers
+    assert len(live_app.database.entries) == 1
+
+
+def test_an_idempotency_key_reused_for_another_message_is_422(live_app: LiveApp) -> None:
+    headers = {**JSON, "Idempotency-Key": "retry-key-2"}
+    call(live_app.port, "POST", "/guestbook", '{"name": "a", "message": "one"}', headers)
+    reply = call(live_app.port, "POST", "/guestbook", '{"name": "a", "message": "two"}', headers)
+    assert reply.status == 422 and "different name or message" in reply.text
+    assert [e.message for e in live_app.database.entries] == ["one"]
+
+
+def test_a_malformed_idempotency_key_is_400(live_app: LiveApp) -> None:
+    headers = {**JSON, "Idempotency-Key": "x" * 129}
+    reply = call(live_app.port, "POST", "/guestbook", '{"name": "a", "message": "b"}', headers)
+    assert reply.status == 400 and "Idempotency-Key header" in reply.text
+    assert live_app.database.entries == []
+
+
+def test_a_client_hanging_up_mid_upload_is_not_a_server_error(live_app: LiveApp) -> None:
+    import socket
+
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", live_app.port), timeout=5) as s:
+            s.sendall(
+                b"POST /guestbook HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n\r\nname=a&mess"
+            )
+            time.sleep(0.05)  # the handler is reading the body when the client leaves
+    port = live_app.metrics_port
+    wait_for(
+        lambda: metric(port, "http_requests_total", route="/guestbook", status="499") == 3,
+        "three 499s",
+    )
+    text = call(port, "GET", "/metrics").text
+    assert not re.search(r'http_requests_total\{[^}]*status="5', text)
+    assert live_app.database.entries == []
+
+
+def test_requests_refused_by_the_http_parser_are_counted(live_app: LiveApp) -> None:
+    raw(live_app.port, b"THIS IS NOT HTTP\r\n\r\n")
+    raw(live_app.port, b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n")
+    labels = {"route": "unmatched", "method": "other", "status": "400"}
+    assert metric(live_app.metrics_port, "http_requests_total", **labels) == 2
+
+
+def test_latency_counts_the_time_a_request_waited_behind_another(live_app: LiveApp) -> None:
+    import socket
+
+    live_app.database.write_delay = 0.3
+    body = b"name=a&message=slow"
+    pipelined = (
+        b"POST /guestbook HTTP/1.1\r\nHost: t\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n%s"
+        % (len(body), body)
+        + b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", live_app.port), timeout=5) as s:
+        s.sendall(pipelined)
+        received = b""
+        while chunk := s.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 ") == 2
+    # /healthz itself takes microseconds; its request was read 0.3 s before it was answered.
+    labels = {"route": "/healthz", "method": "GET", "status": "200"}
+    fast = metric(
+        live_app.metrics_port, "http_request_duration_seconds_bucket", le="0.25", **labels
+    )
+    assert fast == 0
+
+
+def test_latency_buckets_reach_past_the_longest_timeout(live_app: LiveApp) -> None:
+    call(live_app.port, "GET", "/healthz")
+    labels = {"route": "/healthz", "method": "GET", "status": "200"}
+    assert (
+        metric(live_app.metrics_port, "http_request_duration_seconds_bucket", le="60.0", **labels)
+        == 1
+    )

@@ -1,7 +1,10 @@
-"""Benchmark the website: requests per second and p50/p99 latency for / and /healthz, memory.
+"""Benchmark the website: requests per second and p50/p99 latency for / and /healthz, the
+guest-book write path, an overload of writes, and memory.
 
 Starts a throwaway PostgreSQL and the website exactly as the image starts it, then loads it
-with wrk from a second process and prints the figures next to the targets. This is a
+with wrk from a second process and prints the figures next to the targets. The overload run
+opens far more connections writing at once than the database pool serves: the website must
+shed the excess quickly (429) and stay ready (/readyz polled throughout). This is a
 measurement, not a test: it exits 0 unless --strict is given and a target is missed.
 """
 
@@ -14,9 +17,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .localpg import LocalPostgres, free_port
@@ -35,6 +42,28 @@ PRIORITY = -10
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
+# wrk script for the write path: POST a guest-book entry as JSON and count the answers by
+# status (each wrk thread has its own Lua state; done() gathers them).
+WRITE_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"name": "bench", "message": "a benchmark write"}'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+statuses = {}
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(total) do table.insert(parts, status .. "=" .. n) end
+  table.sort(parts)
+  io.write("Statuses: " .. table.concat(parts, " ") .. "\\n")
+end
+"""
+
 
 @dataclass
 class Result:
@@ -45,6 +74,7 @@ class Result:
     requests: int
     errors: str
     p99_runs: tuple[float, ...] = ()
+    statuses: dict[int, int] = field(default_factory=dict)
 
 
 def _ms(text: str) -> float:
@@ -66,8 +96,12 @@ def parse_wrk(path: str, output: str) -> Result:
         errors.append(f"socket errors: {m.group(1)}")
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors.append(f"{m.group(1)} non-2xx/3xx")
+    statuses = {}
+    if m := re.search(r"^Statuses: (.*)$", output, re.M):
+        statuses = {int(k): int(v) for k, v in re.findall(r"(\d+)=(\d+)", m.group(1))}
     return Result(
         path=path,
+        statuses=statuses,
         rps=float(find(r"^Requests/sec:\s+([\d.]+)")),
         p50_ms=_ms(find(r"^\s+50%\s+(\S+)")),
         p99_ms=_ms(find(r"^\s+99%\s+(\S+)")),
@@ -81,7 +115,14 @@ def _raise_priority() -> None:
     os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
 
 
-def run_wrk(port: int, path: str, seconds: int, connections: int, favoured: bool) -> Result:
+def run_wrk(
+    port: int,
+    path: str,
+    seconds: int,
+    connections: int,
+    favoured: bool,
+    script: Path | None = None,
+) -> Result:
     command = [
         "wrk",
         "--threads=1",
@@ -89,6 +130,7 @@ def run_wrk(port: int, path: str, seconds: int, connections: int, favoured: bool
         f"--duration={seconds}s",
         "--timeout=5s",
         "--latency",
+        *([f"--script={script}"] if script else []),
         f"http://127.0.0.1:{port}{path}",
     ]
     done = subprocess.run(
@@ -130,6 +172,39 @@ def median(runs: list[Result]) -> Result:
     )
 
 
+@dataclass
+class Readiness:
+    """/readyz polled every 0.1 s from a thread while a run goes on."""
+
+    port: int
+    statuses: Counter[int] = field(default_factory=Counter)
+    slowest_ms: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=5) as r:
+                    status = r.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError:
+                status = 0  # no answer within 5 s
+            self.slowest_ms = max(self.slowest_ms, (time.monotonic() - started) * 1000)
+            self.statuses[status] += 1
+            time.sleep(0.1)
+
+    def __enter__(self) -> Readiness:
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
 def wait_ready(port: int, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -150,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--runs", type=int, default=3, help="runs per path; the median is reported (1-20)"
     )
+    parser.add_argument(
+        "--overload-connections",
+        type=int,
+        default=1000,
+        help="connections writing at once in the overload run (1-10000; mind ulimit -n)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
         "--no-priority",
@@ -164,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--runs {args.runs} is out of range (allowed: 1-20)")
     if not 1 <= args.connections <= 1000:
         parser.error(f"--connections {args.connections} is out of range (allowed: 1-1000)")
+    if not 1 <= args.overload_connections <= 10000:
+        parser.error(
+            f"--overload-connections {args.overload_connections} is out of range (1-10000)"
+        )
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed: run `make debs`")
     favoured = args.favoured and os.geteuid() == 0
@@ -202,6 +287,24 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 for path in TARGETS
             ]
+            with tempfile.TemporaryDirectory() as tmp:
+                script = Path(tmp) / "write.lua"
+                script.write_text(WRITE_SCRIPT)
+                writes = run_wrk(
+                    port, "/guestbook", args.duration, args.connections, favoured, script
+                )
+                with Readiness(port) as readiness:
+                    overload = run_wrk(
+                        port,
+                        "/guestbook",
+                        args.duration,
+                        args.overload_connections,
+                        favoured,
+                        script,
+                    )
+            with pg.connect() as conn:
+                row = conn.execute("SELECT count(*) FROM guestbook_entries").fetchone()
+            stored = int(row[0]) if row else 0
             rss, peak = memory_mb(site.pid)
         finally:
             site.send_signal(signal.SIGTERM)
@@ -236,6 +339,25 @@ def main(argv: list[str] | None = None) -> int:
         if r.errors != "none":
             missed.append(f"{r.path} had errors: {r.errors}")
     print("(req/s, p50, p99: median over the runs; requests: total over the runs)")
+    for label, run in (("writes", writes), ("overload", overload)):
+        connections = args.connections if run is writes else args.overload_connections
+        answers = " ".join(f"{k}={v}" for k, v in sorted(run.statuses.items()))
+        print(
+            f"POST /guestbook {label} ({connections} connections, {args.duration}s): "
+            f"{run.rps:.0f} req/s, p50 {run.p50_ms:.2f} ms, p99 {run.p99_ms:.2f} ms; "
+            f"answers {answers or 'none'}; socket errors: {run.errors}"
+        )
+    acknowledged = writes.statuses.get(201, 0) + overload.statuses.get(201, 0)
+    print(
+        f"overload: {overload.statuses.get(429, 0)} shed with 429, "
+        f"{sum(v for k, v in overload.statuses.items() if k >= 500)} 5xx; "
+        f"/readyz during it: {dict(readiness.statuses)} (slowest {readiness.slowest_ms:.0f} ms); "
+        f"rows stored {stored}, writes acknowledged {acknowledged}"
+    )
+    if set(readiness.statuses) != {200}:
+        missed.append(f"/readyz was not always 200 under overload: {dict(readiness.statuses)}")
+    if any(k >= 500 for k in overload.statuses):
+        missed.append("the overload run got 5xx answers")
     print(f"memory: resident {rss:.1f} MB after the runs, peak {peak:.1f} MB")
     if peak > RSS_TARGET_MB:
         missed.append(f"peak memory {peak:.1f} MB > {RSS_TARGET_MB:.0f} MB")

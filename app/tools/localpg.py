@@ -15,6 +15,7 @@ import pwd
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -161,6 +162,30 @@ class LocalPostgres:
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def server_pids(self) -> list[int]:
+        """The postmaster and its children (backends, background workers)."""
+        postmaster = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        pids = [postmaster]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # Field 4 of /proc/<pid>/stat is the parent pid (after the "(comm)" field).
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == postmaster:
+                    pids.append(int(stat.parent.name))
+        return pids
+
+    def pause(self) -> None:
+        """Freeze every server process (SIGSTOP): connections stay open, nothing answers,
+        as with a database host that hangs."""
+        for pid in self.server_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in self.server_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def connect(self, *, superuser: bool = False, **kwargs: object) -> psycopg.Connection:
         return psycopg.connect(

@@ -51,6 +51,10 @@ class Settings:
     db_check_interval_seconds: float = 5.0
     shutdown_drain_seconds: float = 3.0
     shutdown_timeout_seconds: float = 20.0
+    # A client must send a request's headers, and a body, within these: a slow or stalled
+    # client cannot hold a connection. The load balancer forwards whole requests at once.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -87,6 +91,8 @@ class Settings:
             "shutdown_timeout_seconds": reader.seconds(
                 "SHUTDOWN_TIMEOUT_SECONDS", 20.0, 0.1, 120.0
             ),
+            "header_timeout_seconds": reader.seconds("HEADER_TIMEOUT_SECONDS", 10.0, 0.1, 10.0),
+            "body_timeout_seconds": reader.seconds("BODY_TIMEOUT_SECONDS", 10.0, 0.1, 10.0),
         }
         if values["port"] is not None and values["port"] == values["metrics_port"]:
             reader.problems.append(

@@ -20,6 +20,7 @@ import sys
 from aiohttp import web
 
 from .config import ConfigError, Settings
+from .protocol import WebsiteRunner
 from .server import KEEPALIVE_SECONDS, STATE, create_app, create_metrics_app
 
 log = logging.getLogger("website")
@@ -37,8 +38,10 @@ async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
 
 async def serve(settings: Settings) -> None:
     app = create_app(settings)
-    runner = web.AppRunner(
+    runner = WebsiteRunner(
         app,
+        header_timeout=settings.header_timeout_seconds,
+        observe=app[STATE].metrics.observe,
         access_log=None,  # per-request logs cost a third of the throughput; metrics count
         handle_signals=False,
         shutdown_timeout=settings.shutdown_timeout_seconds,
@@ -86,6 +89,8 @@ async def serve(settings: Settings) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(signals.get(), settings.shutdown_drain_seconds)
     log.info("closing the listener; waiting for requests in flight")
+    # Idle keep-alive connections are closed at once, busy ones after their answer
+    # (WebsiteRunner.shutdown).
     await runner.cleanup()
     # Metrics stay scrapeable until the site itself has stopped.
     await metrics_runner.cleanup()

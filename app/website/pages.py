@@ -9,6 +9,7 @@ from html import escape
 from .db import Entry
 
 COLOR_HEX = {"blue": "#0969da", "green": "#1a7f37"}
+_TOKEN_SLOT = "\x00token\x00"
 
 _STYLE = """
 * { box-sizing: border-box; }
@@ -52,11 +53,17 @@ class Pages:
             f"default-src 'none'; style-src '{style_hash}'; form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'"
         )
-        # The front page depends only on the database status: render both once.
-        self._front = {up: self._render_front(up).encode() for up in (True, False)}
+        # The front page depends only on the database status and the form's token: render
+        # both statuses once, split where the token goes.
+        self._front = {
+            up: tuple(self._render_front(up).encode().split(_TOKEN_SLOT.encode()))
+            for up in (True, False)
+        }
 
-    def front(self, database_up: bool) -> bytes:
-        return self._front[database_up]
+    def front(self, database_up: bool, token: str) -> bytes:
+        """The front page; `token` is the form's one-time idempotency key (URL-safe)."""
+        before, after = self._front[database_up]
+        return before + escape(token).encode() + after
 
     def _layout(self, title: str, body: str) -> str:
         return (
@@ -86,6 +93,7 @@ class Pages:
             "</dl></section>\n"
             '<section class="card"><h2>Guest book</h2>'
             '<form method="post" action="/guestbook">'
+            f'<input type="hidden" name="token" value="{_TOKEN_SLOT}">'
             '<label for="name">Name</label>'
             '<input id="name" name="name" maxlength="40" required>'
             '<label for="message">Message</label>'
@@ -99,7 +107,7 @@ class Pages:
     def guestbook(self, entries: list[Entry]) -> bytes:
         if entries:
             items = "".join(
-                f"<li><strong>{escape(e.name)}</strong>: {escape(e.message)}<br>"
+                f"<li><strong>{escape(e.name)}</strong>: {_lines(e.message)}<br>"
                 f"<small>{e.created_at:%Y-%m-%d %H:%M:%S %Z} via {escape(e.version)} "
                 f"({escape(e.color)})</small></li>"
                 for e in entries
@@ -112,3 +120,8 @@ class Pages:
             '<p><a href="/">Back to the front page</a></p></section>\n'
         )
         return self._layout("Guest book", body).encode()
+
+
+def _lines(text: str) -> str:
+    """Escaped text with its line breaks shown as <br>."""
+    return "<br>".join(escape(line) for line in text.split("\n"))

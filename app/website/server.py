@@ -7,8 +7,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
 import socket
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -17,9 +18,17 @@ from aiohttp import web
 
 from . import forms
 from .config import Settings
-from .db import Database, DatabaseUnavailable, PostgresDatabase
-from .metrics import KNOWN_METHODS, Metrics
+from .db import (
+    Database,
+    DatabaseUnavailable,
+    KeyReused,
+    OutcomeUnknown,
+    PoolBusy,
+    PostgresDatabase,
+)
+from .metrics import CLIENT_CLOSED, KNOWN_METHODS, Metrics, cpu_limit_cores
 from .pages import Pages
+from .protocol import READ_AT
 
 log = logging.getLogger("website")
 
@@ -30,6 +39,8 @@ GUESTBOOK_PAGE_SIZE = 20
 # connections first and never sends a request on a connection we are closing.
 KEEPALIVE_SECONDS = 75.0
 NO_STORE = {"Cache-Control": "no-store"}
+#: Seconds a shed client is asked to wait before retrying (RFC 9110, Retry-After).
+RETRY_AFTER_SECONDS = 1
 
 
 @dataclass
@@ -86,6 +97,8 @@ def _error(request: web.Request, exc: web.HTTPException) -> web.Response:
         )
     if status == 413:
         return text(413, f"413 Content Too Large: the body is over {forms.MAX_BODY_BYTES} bytes")
+    if status == 408:
+        return text(408, "408 Request Timeout: the body did not arrive in time")
     return text(status, f"{status} {exc.reason}: {exc.text or ''}".strip())
 
 
@@ -94,13 +107,21 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Counts, times and labels every request; turns errors into clear plain-text answers."""
     state = request.app[STATE]
     metrics = state.metrics
-    start = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    # From when the headers were read (protocol.WebsiteProtocol), so that time spent
+    # waiting for the event loop shows in the histogram, not only the handler's own time.
+    start = float(request.get(READ_AT, loop.time()))
     metrics.in_flight.inc()
     try:
         try:
             response = await handler(request)
         except web.HTTPException as exc:
             response = _error(request, exc)
+        except ConnectionResetError:
+            # The client hung up (mid-upload, or while waiting): nobody reads an answer and
+            # it is not a server error. Counted apart, logged without a traceback.
+            log.debug("client closed the connection during %s %s", request.method, request.path)
+            response = text(CLIENT_CLOSED, "499 Client Closed Request")
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             response = text(500, "500 Internal Server Error")
@@ -115,16 +136,31 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         # Tell keep-alive clients to reconnect (to another task) for their next request.
         response.force_close()
     method = request.method if request.method in KNOWN_METHODS else "other"
-    metrics.observe(_route_label(request), method, response.status, time.perf_counter() - start)
+    metrics.observe(_route_label(request), method, response.status, loop.time() - start)
+    if response.status == 408:
+        # aiohttp would keep reading ("lingering") the rest of a body for up to 10 s after
+        # answering; a client too slow to send its body is cut off once told why.
+        await response.prepare(request)
+        await response.write_eof()
+        request.protocol.force_close()
     return response
+
+
+def _busy() -> web.Response:
+    return text(
+        429,
+        "429 Too Many Requests: the site is busy and changed nothing; try again in a second",
+        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 async def front_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
     # The database status comes from the background checker: the front page must stay
     # fast (no database round trip per view) and keep working when the database is down.
+    # The form carries a fresh one-time token: resubmitting it cannot sign twice.
     return web.Response(
-        body=state.pages.front(state.database_up),
+        body=state.pages.front(state.database_up, secrets.token_urlsafe(18)),
         content_type="text/html",
         charset="utf-8",
         headers={
@@ -166,6 +202,8 @@ async def guestbook(request: web.Request) -> web.Response:
     state = request.app[STATE]
     try:
         entries = await state.database.recent_entries(GUESTBOOK_PAGE_SIZE)
+    except PoolBusy:
+        return _busy()
     except DatabaseUnavailable as exc:
         state.record_database(False, str(exc))
         return text(503, "503 Service Unavailable: the guest book is unavailable, try again")
@@ -195,24 +233,51 @@ async def sign_guestbook(request: web.Request) -> web.Response:
     if length is not None and length > forms.MAX_BODY_BYTES:
         # Refuse before reading: the body is never buffered.
         raise web.HTTPRequestEntityTooLarge(max_size=forms.MAX_BODY_BYTES, actual_size=length)
-    body = await request.read()  # bounded by client_max_size for chunked bodies
+    try:
+        # Bounded in size by client_max_size (chunked bodies too) and in time here.
+        async with asyncio.timeout(state.settings.body_timeout_seconds):
+            body = await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout() from None
     try:
         submission = forms.parse(request.content_type, body)
+        header_key = forms.idempotency_key(
+            request.headers.get("Idempotency-Key"), "the Idempotency-Key header"
+        )
     except forms.InvalidSubmission as exc:
         return text(400, f"400 Bad Request: {exc}")
+    key = header_key or submission.token
     try:
-        entry = await state.database.add_entry(submission.name, submission.message)
+        stored = await state.database.add_entry(submission.name, submission.message, key)
+    except PoolBusy:
+        return _busy()
+    except KeyReused:
+        return text(
+            422,
+            "422 Unprocessable Content: this idempotency key already signed a different"
+            " name or message; use a new key for a new entry",
+        )
+    except OutcomeUnknown as exc:
+        # The insert was sent: it may have committed. Never claim otherwise.
+        log.warning("guest book write outcome unknown: %s", exc)
+        retry = "the same Idempotency-Key" if key else "an Idempotency-Key next time"
+        return text(
+            503,
+            "503 Service Unavailable: the database did not confirm in time, so the entry may"
+            f" or may not be saved; retry with {retry} and it is saved at most once",
+        )
     except DatabaseUnavailable as exc:
         state.record_database(False, str(exc))
         return text(503, "503 Service Unavailable: nothing was saved, try again")
+    headers = {"Location": "/guestbook"}
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
     if request.content_type == forms.JSON_TYPE:
         return web.json_response(
-            entry.as_json(), status=201, headers={"Location": "/guestbook"}, dumps=json.dumps
+            stored.entry.as_json(), status=201, headers=headers, dumps=json.dumps
         )
     # Post/redirect/get: reloading the page does not sign twice.
-    return text(
-        303, "303 See Other: signed; the guest book is at /guestbook", Location="/guestbook"
-    )
+    return text(303, "303 See Other: signed; the guest book is at /guestbook", **headers)
 
 
 async def check_database_forever(state: State) -> None:
@@ -238,9 +303,14 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(
-    settings: Settings, database: Database | None = None, *, hostname: str | None = None
+    settings: Settings,
+    database: Database | None = None,
+    *,
+    hostname: str | None = None,
+    cpu_limit: float | None = None,
 ) -> web.Application:
-    """The website; `database` defaults to PostgreSQL as configured by `settings`."""
+    """The website; `database` defaults to PostgreSQL as configured by `settings`, and
+    `cpu_limit` (cores) to what cpu_limit_cores finds."""
     state = State(
         settings=settings,
         database=database if database is not None else PostgresDatabase(settings),
@@ -255,6 +325,7 @@ def create_app(
         ),
     )
     state.metrics.database_up.set(0)
+    state.metrics.cpu_limit.set(cpu_limit if cpu_limit is not None else cpu_limit_cores(os.environ))
     app = web.Application(middlewares=[observe], client_max_size=forms.MAX_BODY_BYTES)
     app[STATE] = state
     app.router.add_get("/", front_page)
