@@ -14,4 +14,4 @@ workflows-check: venv ## zizmor (offline, nothing above low), GitHub workflow/de
 bootstrap-test: venv ## the bootstrap program's tests (Pulumi mocks)
 	$(PY) -m pytest bootstrap/tests
 
-ci: lint typecheck test observability-check hadolint workflows-check plan-json ## every pull-request check that needs no AWS or Docker engine, as CI runs it
+ci: lint typecheck test observability-check hadolint workflows-check plan-json contract-check checkov ## every pull-request check that needs no AWS or Docker engine, as CI runs it
