@@ -530,7 +530,7 @@ def deploy_services_policies(region: str, environment: str) -> dict[str, Documen
                 # Public AMI and ECS-optimised image ids, nothing else in Parameter Store.
                 "Sid": "ReadPublicAmiParameters",
                 "Effect": "Allow",
-                "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                "Action": "ssm:GetParameter",
                 "Resource": f"arn:aws:ssm:{region}::parameter/aws/service/*",
             },
             *(
@@ -591,7 +591,6 @@ DEPLOY_IAM_ROLE_ACTIONS: ActionTable = {
             "iam:ListAttachedRolePolicies",
             "iam:ListInstanceProfilesForRole",
             "iam:ListRolePolicies",
-            "iam:ListRoleTags",
         ),
         CREATE: ("iam:TagRole",),
         CHANGE: (
@@ -618,7 +617,7 @@ DEPLOY_IAM_BOUNDED_ACTIONS: ActionTable = {
 }
 DEPLOY_IAM_PROFILE_ACTIONS: ActionTable = {
     "iam": {
-        READ: ("iam:GetInstanceProfile", "iam:ListInstanceProfileTags"),
+        READ: ("iam:GetInstanceProfile",),
         CREATE: ("iam:CreateInstanceProfile", "iam:TagInstanceProfile"),
         CHANGE: (
             "iam:AddRoleToInstanceProfile",
@@ -628,28 +627,8 @@ DEPLOY_IAM_PROFILE_ACTIONS: ActionTable = {
         ),
     }
 }
-# Customer managed policies under the workload path. An update of an aws.iam.Policy creates
-# a version without making it the default, then calls SetDefaultPolicyVersion, and prunes
-# the oldest version at five (terraform-provider-aws internal/service/iam/policy.go,
-# resourcePolicyUpdate and policyPruneVersions); reading tags calls ListPolicyTags.
-DEPLOY_IAM_POLICY_ACTIONS: ActionTable = {
-    "iam": {
-        READ: (
-            "iam:GetPolicy",
-            "iam:GetPolicyVersion",
-            "iam:ListPolicyTags",
-            "iam:ListPolicyVersions",
-        ),
-        CREATE: ("iam:CreatePolicy", "iam:TagPolicy"),
-        CHANGE: (
-            "iam:CreatePolicyVersion",
-            "iam:DeletePolicy",
-            "iam:DeletePolicyVersion",
-            "iam:SetDefaultPolicyVersion",
-            "iam:UntagPolicy",
-        ),
-    }
-}
+# No customer managed policies: the program grants its roles inline policies and AWS managed
+# ones only, so the deploy roles may create, change or delete no IAM policy at all.
 # Every IAM write that would change what a policy allows, or its tags.
 POLICY_WRITE_ACTIONS: tuple[str, ...] = (
     "iam:CreatePolicyVersion",
@@ -669,11 +648,10 @@ def deploy_iam_policy(
     *,
     environment: str,
 ) -> Document:
-    """Roles, profiles and policies of one environment under the workload path, each role
+    """Roles and instance profiles of one environment under the workload path, each role
     capped by the boundary, which no statement here can alter (it lives outside the path)."""
     role = f"arn:{partition}:iam::{account_id}:role{workload_path}*"
     profile = f"arn:{partition}:iam::{account_id}:instance-profile{workload_path}*"
-    policy = f"arn:{partition}:iam::{account_id}:policy{workload_path}*"
     boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
     statements: list[Statement] = [
         # No role the program creates can exceed the boundary (no privilege escalation).
@@ -684,15 +662,6 @@ def deploy_iam_policy(
         *environment_scoped_statements(
             "WorkloadInstanceProfiles", DEPLOY_IAM_PROFILE_ACTIONS, environment, profile
         ),
-        *environment_scoped_statements(
-            "WorkloadPolicies", DEPLOY_IAM_POLICY_ACTIONS, environment, policy
-        ),
-        {
-            "Sid": "ReadAwsManagedPolicies",
-            "Effect": "Allow",
-            "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
-            "Resource": f"arn:{partition}:iam::aws:policy/*",
-        },
         {
             "Sid": "PassOwnWorkloadRolesToTheirServices",
             "Effect": "Allow",

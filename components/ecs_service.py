@@ -832,6 +832,12 @@ class EcsService(pulumi.ComponentResource):
             tags={"Name": f"{name}-instances"},
             opts=child,
         )
+        # The deploy roles create only what the request tags with their environment
+        # (aws:RequestTag/Environment), and CreateAutoScalingGroup carries only these tags.
+        group_tags: list[aws.autoscaling.GroupTagArgsDict] = [
+            {"key": key, "value": value, "propagate_at_launch": True}
+            for key, value in args.stack_tags.items()
+        ]
         group = aws.autoscaling.Group(
             f"{name}-instances-asg",
             min_size=0,
@@ -841,13 +847,8 @@ class EcsService(pulumi.ComponentResource):
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             health_check_type="EC2",
             health_check_grace_period=60,
-            # The deploy roles create only what the request tags with their environment
-            # (aws:RequestTag/Environment), and CreateAutoScalingGroup carries only these tags.
             tags=[
-                *(
-                    {"key": key, "value": value, "propagate_at_launch": True}
-                    for key, value in args.stack_tags.items()
-                ),
+                *group_tags,
                 {"key": "Name", "value": f"{name}-instance", "propagate_at_launch": True},
                 # ECS adds this tag to a group it manages; declaring it avoids a diff.
                 {"key": "AmazonECSManaged", "value": "true", "propagate_at_launch": True},

@@ -295,7 +295,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         return {}
 
     # Invokes -------------------------------------------------------------------------------
-    def call(self, args: runtime_mocks.MockCallArgs) -> dict:
+    # The mock monitor takes a bare dict as well as (outputs, failures) (pulumi/runtime/mocks.py).
+    def call(self, args: runtime_mocks.MockCallArgs) -> dict:  # type: ignore[override]
         token, a = args.token, dict(args.args)
         answer = self._invoke(token, a)
         if answer is None:
