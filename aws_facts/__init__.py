@@ -148,3 +148,85 @@ def postgres_max_connections(instance_class: str) -> int | None:
         return None
     by_memory = memory * 1024 * 1024 // POSTGRES_BYTES_PER_CONNECTION
     return min(by_memory, POSTGRES_MAX_CONNECTIONS_CAP)
+
+
+# AWS managed policies the program attaches, with the actions the AWS Managed Policy
+# Reference lists for their current version (read 2026-11-29), and the page of each.
+_MPR = "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/"
+MANAGED_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
+    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers": (
+        (
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetHealth",
+            "elasticloadbalancing:RegisterTargets",
+            "elasticloadbalancing:DeregisterTargets",
+            "elasticloadbalancing:ModifyListener",
+            "elasticloadbalancing:ModifyRule",
+        ),
+        _MPR + "AmazonECSInfrastructureRolePolicyForLoadBalancers.html",
+    ),
+    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole": (
+        (
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "logs:DescribeLogStreams",
+            "logs:GetLogEvents",
+        ),
+        _MPR + "AmazonRDSEnhancedMonitoringRole.html",
+    ),
+    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role": (
+        (
+            "ec2:DescribeTags",
+            "ecs:CreateCluster",
+            "ecs:DeregisterContainerInstance",
+            "ecs:DiscoverPollEndpoint",
+            "ecs:Poll",
+            "ecs:RegisterContainerInstance",
+            "ecs:StartTelemetrySession",
+            "ecs:UpdateContainerInstancesState",
+            "ecs:Submit*",
+            "ecs:TagResource",
+            "ecr:GetAuthorizationToken",
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchGetImage",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        ),
+        _MPR + "AmazonEC2ContainerServiceforEC2Role.html",
+    ),
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore": (
+        (
+            "ssm:DescribeAssociation",
+            "ssm:GetDeployablePatchSnapshotForInstance",
+            "ssm:GetDocument",
+            "ssm:DescribeDocument",
+            "ssm:GetManifest",
+            "ssm:GetParameter",
+            "ssm:GetParameters",
+            "ssm:ListAssociations",
+            "ssm:ListInstanceAssociations",
+            "ssm:PutInventory",
+            "ssm:PutComplianceItems",
+            "ssm:PutConfigurePackageResult",
+            "ssm:UpdateAssociationStatus",
+            "ssm:UpdateInstanceAssociationStatus",
+            "ssm:UpdateInstanceInformation",
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+            "ec2messages:AcknowledgeMessage",
+            "ec2messages:DeleteMessage",
+            "ec2messages:FailMessage",
+            "ec2messages:GetEndpoint",
+            "ec2messages:GetMessages",
+            "ec2messages:SendReply",
+        ),
+        _MPR + "AmazonSSMManagedInstanceCore.html",
+    ),
+}

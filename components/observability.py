@@ -317,6 +317,33 @@ def dashboard_body(
 
 
 # --- arguments ----------------------------------------------------------------------------------
+def metric_math(
+    namespace: str,
+    dimensions: Any,
+    period: int,
+    inputs: list[tuple[str, str, str]],
+    result: tuple[str, str, str],
+) -> list[Any]:
+    """An alarm's metric queries: each (id, metric, statistic) of one namespace, then the
+    (id, label, expression) the alarm compares, computed from them."""
+    metrics: list[Any] = [
+        {
+            "id": key,
+            "return_data": False,
+            "metric": {
+                "namespace": namespace,
+                "metric_name": metric,
+                "dimensions": dimensions,
+                "period": period,
+                "stat": stat,
+            },
+        }
+        for key, metric, stat in inputs
+    ]
+    key, label, expression = result
+    return [*metrics, {"id": key, "label": label, "expression": expression, "return_data": True}]
+
+
 @dataclass(frozen=True)
 class ObservabilityArgs:
     """What to watch, where to send alarms, and which parts are on."""
@@ -694,33 +721,15 @@ class Observability(pulumi.ComponentResource):
             threshold=args.error_rate_percent,
             evaluation_periods=periods,
             treat_missing_data="notBreaching",
-            metric_queries=cast(
-                list[Any],
+            metric_queries=metric_math(
+                "AWS/ApplicationELB",
+                {"LoadBalancer": args.load_balancer_arn_suffix},
+                period,
                 [
-                    *[
-                        {
-                            "id": key,
-                            "return_data": False,
-                            "metric": {
-                                "namespace": "AWS/ApplicationELB",
-                                "metric_name": metric,
-                                "dimensions": {"LoadBalancer": args.load_balancer_arn_suffix},
-                                "period": period,
-                                "stat": "Sum",
-                            },
-                        }
-                        for key, metric in (
-                            ("errors", "HTTPCode_Target_5XX_Count"),
-                            ("requests", "RequestCount"),
-                        )
-                    ],
-                    {
-                        "id": "ratio",
-                        "label": "5xx percent",
-                        "expression": "IF(requests > 0, 100 * errors / requests, 0)",
-                        "return_data": True,
-                    },
+                    ("errors", "HTTPCode_Target_5XX_Count", "Sum"),
+                    ("requests", "RequestCount", "Sum"),
                 ],
+                ("ratio", "5xx percent", "IF(requests > 0, 100 * errors / requests, 0)"),
             ),
             alarm_actions=actions,
             ok_actions=actions,
@@ -742,33 +751,15 @@ class Observability(pulumi.ComponentResource):
             threshold=0,
             evaluation_periods=periods,
             treat_missing_data="notBreaching",
-            metric_queries=cast(
-                list[Any],
+            metric_queries=metric_math(
+                "ECS/ContainerInsights",
+                ecs_dimensions,
+                period,
                 [
-                    *[
-                        {
-                            "id": key,
-                            "return_data": False,
-                            "metric": {
-                                "namespace": "ECS/ContainerInsights",
-                                "metric_name": metric,
-                                "dimensions": ecs_dimensions,
-                                "period": period,
-                                "stat": stat,
-                            },
-                        }
-                        for key, metric, stat in (
-                            ("desired", "DesiredTaskCount", "Maximum"),
-                            ("running", "RunningTaskCount", "Minimum"),
-                        )
-                    ],
-                    {
-                        "id": "missing",
-                        "label": "tasks missing",
-                        "expression": "desired - FILL(running, 0)",
-                        "return_data": True,
-                    },
+                    ("desired", "DesiredTaskCount", "Maximum"),
+                    ("running", "RunningTaskCount", "Minimum"),
                 ],
+                ("missing", "tasks missing", "desired - FILL(running, 0)"),
             ),
             alarm_actions=actions,
             ok_actions=actions,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import aws_facts
 from contracts.evaluator import action_matches
 
 
@@ -584,86 +585,8 @@ def lint_excepted(origin: str, issue: str, detail: str) -> bool:
     )
 
 
-# AWS managed policies the program attaches, with the actions the AWS Managed Policy
-# Reference lists for their current version.
-_MPR = "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/"
-MANAGED_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
-    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers": (
-        (
-            "elasticloadbalancing:DescribeListeners",
-            "elasticloadbalancing:DescribeRules",
-            "elasticloadbalancing:DescribeTargetGroups",
-            "elasticloadbalancing:DescribeTargetHealth",
-            "elasticloadbalancing:RegisterTargets",
-            "elasticloadbalancing:DeregisterTargets",
-            "elasticloadbalancing:ModifyListener",
-            "elasticloadbalancing:ModifyRule",
-        ),
-        _MPR + "AmazonECSInfrastructureRolePolicyForLoadBalancers.html",
-    ),
-    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole": (
-        (
-            "logs:CreateLogGroup",
-            "logs:PutRetentionPolicy",
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
-            "logs:DescribeLogStreams",
-            "logs:GetLogEvents",
-        ),
-        _MPR + "AmazonRDSEnhancedMonitoringRole.html",
-    ),
-    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role": (
-        (
-            "ec2:DescribeTags",
-            "ecs:CreateCluster",
-            "ecs:DeregisterContainerInstance",
-            "ecs:DiscoverPollEndpoint",
-            "ecs:Poll",
-            "ecs:RegisterContainerInstance",
-            "ecs:StartTelemetrySession",
-            "ecs:UpdateContainerInstancesState",
-            "ecs:Submit*",
-            "ecs:TagResource",
-            "ecr:GetAuthorizationToken",
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:GetDownloadUrlForLayer",
-            "ecr:BatchGetImage",
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
-        ),
-        _MPR + "AmazonEC2ContainerServiceforEC2Role.html",
-    ),
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore": (
-        (
-            "ssm:DescribeAssociation",
-            "ssm:GetDeployablePatchSnapshotForInstance",
-            "ssm:GetDocument",
-            "ssm:DescribeDocument",
-            "ssm:GetManifest",
-            "ssm:GetParameter",
-            "ssm:GetParameters",
-            "ssm:ListAssociations",
-            "ssm:ListInstanceAssociations",
-            "ssm:PutInventory",
-            "ssm:PutComplianceItems",
-            "ssm:PutConfigurePackageResult",
-            "ssm:UpdateAssociationStatus",
-            "ssm:UpdateInstanceAssociationStatus",
-            "ssm:UpdateInstanceInformation",
-            "ssmmessages:CreateControlChannel",
-            "ssmmessages:CreateDataChannel",
-            "ssmmessages:OpenControlChannel",
-            "ssmmessages:OpenDataChannel",
-            "ec2messages:AcknowledgeMessage",
-            "ec2messages:DeleteMessage",
-            "ec2messages:FailMessage",
-            "ec2messages:GetEndpoint",
-            "ec2messages:GetMessages",
-            "ec2messages:SendReply",
-        ),
-        _MPR + "AmazonSSMManagedInstanceCore.html",
-    ),
-}
+# AWS managed policies the program attaches and their actions: an AWS fact (aws_facts).
+MANAGED_POLICIES = aws_facts.MANAGED_POLICIES
 
 
 # --- names ------------------------------------------------------------------------------

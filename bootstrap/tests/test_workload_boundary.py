@@ -10,6 +10,7 @@ from typing import Any
 import bootstrap_policies as pol
 import pytest
 
+import aws_facts
 from offline_plan.render import render_stack
 
 # AWS-managed policies the program attaches; their documents are not available offline, so
@@ -88,33 +89,9 @@ def test_nat_instances_and_interfaces_carry_the_tags_the_boundary_requires(
 
 
 # AmazonSSMManagedInstanceCore, as the AWS Managed Policy Reference lists its actions.
-SSM_MANAGED_INSTANCE_CORE = (
-    "ssm:DescribeAssociation",
-    "ssm:GetDeployablePatchSnapshotForInstance",
-    "ssm:GetDocument",
-    "ssm:DescribeDocument",
-    "ssm:GetManifest",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:ListAssociations",
-    "ssm:ListInstanceAssociations",
-    "ssm:PutInventory",
-    "ssm:PutComplianceItems",
-    "ssm:PutConfigurePackageResult",
-    "ssm:UpdateAssociationStatus",
-    "ssm:UpdateInstanceAssociationStatus",
-    "ssm:UpdateInstanceInformation",
-    "ssmmessages:CreateControlChannel",
-    "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel",
-    "ssmmessages:OpenDataChannel",
-    "ec2messages:AcknowledgeMessage",
-    "ec2messages:DeleteMessage",
-    "ec2messages:FailMessage",
-    "ec2messages:GetEndpoint",
-    "ec2messages:GetMessages",
-    "ec2messages:SendReply",
-)
+SSM_MANAGED_INSTANCE_CORE = aws_facts.MANAGED_POLICIES[
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+][0]
 
 
 def test_the_ssm_agent_on_the_instances_is_inside_the_boundary() -> None:
