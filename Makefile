@@ -6,17 +6,18 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements.txt requirements-dev.txt $(wildcard app/requirements.txt)
+# .venv is installed from the lock (exact versions, sha256 of every file); edit the
+# requirements*.txt files, then `make lock` re-resolves the locks.
+VENV_LOCK := requirements-dev.lock
 
 .PHONY: help venv debs test lint format typecheck check clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
-$(STAMP): $(REQUIREMENTS)
+$(STAMP): $(VENV_LOCK)
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --require-hashes -r $(VENV_LOCK)
 	@touch $@
 
 venv: $(STAMP) ## create .venv with the program's and the tools' packages

@@ -162,8 +162,37 @@ def github_subject(repository: str, environment: str | None) -> str:
     return f"repo:{repository}:environment:{environment}"
 
 
-def github_trust_policy(provider_arn: str, subject: str) -> Document:
-    """Only a workflow of this repository, with this exact subject, may assume the role."""
+DEPLOY_WORKFLOW = "deploy.yml"
+"""The one workflow whose jobs may assume the deploy roles, and only from main."""
+DEPLOY_REF = "refs/heads/main"
+PULL_REQUEST_WORKFLOW = "pull-request.yml"
+"""The one workflow whose jobs may assume the preview roles."""
+PULL_REQUEST_REF = "refs/pull/*/merge"
+"""GITHUB_REF of a `pull_request` run is refs/pull/<number>/merge (GitHub docs, "Events that
+trigger workflows", pull_request)."""
+
+
+def github_workflow_ref(repository: str, workflow: str, ref: str) -> str:
+    """The OIDC `job_workflow_ref` claim of a job of `workflow` run at `ref`.
+
+    GitHub puts `job_workflow_ref` (OWNER/REPO/.github/workflows/<file>@<ref>) in every job's
+    token; for a job that is not in a reusable workflow it names the run's own workflow file
+    (docs.github.com/en/actions/reference/security/oidc, "Custom claims provided by GitHub").
+    """
+    return f"{repository}/.github/workflows/{workflow}@{ref}"
+
+
+def github_trust_policy(provider_arn: str, subject: str, workflow_ref: str) -> Document:
+    """Only a job of this repository, with this exact subject, run by this workflow file at
+    this ref, may assume the role.
+
+    `sub` alone admits any workflow file of the repository that reaches the environment (a new
+    workflow added on a branch, a pull request's own file); `job_workflow_ref` pins the file
+    and the ref. STS evaluates `token.actions.githubusercontent.com:job_workflow_ref` in trust
+    policies since January 2026 (AWS What's New, "AWS STS supports validation of identity
+    provider specific claims"; IAM User Guide, "Available keys for OIDC federation"). A token
+    without the claim matches no StringLike condition, so the role is refused, never opened.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -176,7 +205,8 @@ def github_trust_policy(provider_arn: str, subject: str) -> Document:
                     "StringEquals": {
                         f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
                         f"{GITHUB_OIDC_HOST}:sub": subject,
-                    }
+                    },
+                    "StringLike": {f"{GITHUB_OIDC_HOST}:job_workflow_ref": workflow_ref},
                 },
             }
         ],

@@ -320,6 +320,7 @@ def declare(s: BootstrapSettings, account_id: str, partition: str = "aws") -> Bo
             s,
             provider_arn,
             pol.github_subject(s.github_repository, env),
+            pol.github_workflow_ref(s.github_repository, pol.DEPLOY_WORKFLOW, pol.DEPLOY_REF),
             f"GitHub Actions deploys of the {env} stack",
             tags,
             DEPLOY_SESSION_SECONDS,
@@ -344,7 +345,19 @@ def declare(s: BootstrapSettings, account_id: str, partition: str = "aws") -> Bo
             if pull_request
             else f"GitHub Actions previews of the {env} stack from its -preview environment"
         )
-        role = _role(name, s, provider_arn, subject, description, tags, PREVIEW_SESSION_SECONDS)
+        workflow_ref = pol.github_workflow_ref(
+            s.github_repository, pol.PULL_REQUEST_WORKFLOW, pol.PULL_REQUEST_REF
+        )
+        role = _role(
+            name,
+            s,
+            provider_arn,
+            subject,
+            workflow_ref,
+            description,
+            tags,
+            PREVIEW_SESSION_SECONDS,
+        )
         _attach(
             name,
             role,
@@ -378,6 +391,7 @@ def _role(
     s: BootstrapSettings,
     provider_arn: pulumi.Output[str],
     subject: str,
+    workflow_ref: str,
     description: str,
     tags: dict[str, str],
     session_seconds: int,
@@ -388,7 +402,7 @@ def _role(
         description=description,
         max_session_duration=session_seconds,
         assume_role_policy=_json(
-            provider_arn.apply(lambda arn: pol.github_trust_policy(arn, subject))
+            provider_arn.apply(lambda arn: pol.github_trust_policy(arn, subject, workflow_ref))
         ),
         tags=tags,
     )

@@ -30,11 +30,12 @@ def settings(**overrides: object) -> pol.BootstrapSettings:
         (None, "repo:acme/ecs-platform:pull_request"),
     ],
 )
-def test_trust_pins_audience_and_subject_to_the_repository(
+def test_trust_pins_audience_subject_and_workflow_to_the_repository(
     environment: str | None, subject: str
 ) -> None:
+    workflow_ref = "acme/ecs-platform/.github/workflows/deploy.yml@refs/heads/main"
     assert pol.github_subject(REPO, environment) == subject
-    assert pol.github_trust_policy(PROVIDER, subject) == {
+    assert pol.github_trust_policy(PROVIDER, subject, workflow_ref) == {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -46,11 +47,54 @@ def test_trust_pins_audience_and_subject_to_the_repository(
                     "StringEquals": {
                         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
                         "token.actions.githubusercontent.com:sub": subject,
-                    }
+                    },
+                    "StringLike": {
+                        "token.actions.githubusercontent.com:job_workflow_ref": workflow_ref
+                    },
                 },
             }
         ],
     }
+
+
+@pytest.mark.parametrize(
+    ("workflow", "ref", "claim"),
+    [
+        # The claim's shape as GitHub documents it: OWNER/REPO/<workflow path>@<ref>.
+        (
+            "deploy.yml",
+            "refs/heads/main",
+            "acme/ecs-platform/.github/workflows/deploy.yml@refs/heads/main",
+        ),
+        (
+            "pull-request.yml",
+            "refs/pull/*/merge",
+            "acme/ecs-platform/.github/workflows/pull-request.yml@refs/pull/*/merge",
+        ),
+    ],
+)
+def test_workflow_ref_names_the_workflow_file_and_ref_as_github_does(
+    workflow: str, ref: str, claim: str
+) -> None:
+    assert pol.github_workflow_ref(REPO, workflow, ref) == claim
+
+
+@pytest.mark.parametrize(
+    ("token_claim", "admitted"),
+    [
+        ("acme/ecs-platform/.github/workflows/pull-request.yml@refs/pull/42/merge", True),
+        ("acme/ecs-platform/.github/workflows/pull-request.yml@refs/heads/main", False),
+        ("acme/ecs-platform/.github/workflows/deploy.yml@refs/pull/42/merge", False),
+        ("acme/ecs-platform/.github/workflows/other.yml@refs/pull/42/merge", False),
+        ("acme/fork/.github/workflows/pull-request.yml@refs/pull/42/merge", False),
+    ],
+)
+def test_preview_workflow_ref_admits_only_pull_request_runs_of_the_pull_request_workflow(
+    token_claim: str, admitted: bool
+) -> None:
+    # StringLike's `*` matches any run of characters, as fnmatch's does here.
+    pattern = pol.github_workflow_ref(REPO, pol.PULL_REQUEST_WORKFLOW, pol.PULL_REQUEST_REF)
+    assert fnmatch.fnmatchcase(token_claim, pattern) is admitted
 
 
 def test_state_bucket_refuses_requests_without_tls_1_2() -> None:

@@ -153,6 +153,23 @@ def test_one_deploy_role_and_one_preview_role_per_environment(built: Any) -> Non
     }
 
 
+def test_only_the_deploy_workflow_on_main_may_assume_the_deploy_roles(built: Any) -> None:
+    mocks, _ = built
+    claim = "token.actions.githubusercontent.com:job_workflow_ref"
+    workflow_refs = {
+        r.name: json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringLike"]
+        for r in _of_type(mocks, "aws:iam/role:Role")
+    }
+    deploy = "acme/ecs-platform/.github/workflows/deploy.yml@refs/heads/main"
+    pull_request = "acme/ecs-platform/.github/workflows/pull-request.yml@refs/pull/*/merge"
+    assert workflow_refs == {
+        "deploy-stage": {claim: deploy},
+        "deploy-prod": {claim: deploy},
+        "preview": {claim: pull_request},
+        "preview-prod": {claim: pull_request},
+    }
+
+
 def test_deploy_role_sessions_outlast_a_90_minute_job(built: Any) -> None:
     mocks, _ = built
     sessions = {

@@ -46,3 +46,33 @@ def test_prod_is_previewed_only_from_its_preview_environment() -> None:
     assert pol.github_subject("acme/x", job["environment"]) == (
         "repo:acme/x:environment:prod-preview"
     )
+
+
+def _on(name: str) -> dict[str, Any]:
+    doc = yaml.safe_load((WORKFLOWS / name).read_text())
+    return doc.get("on", doc.get(True))  # PyYAML reads the key `on` as True
+
+
+def test_roles_trust_exactly_the_workflow_files_that_assume_them() -> None:
+    # The trust pins job_workflow_ref to one file: a role assumed from any other file fails.
+    trusted = {
+        "AWS_DEPLOY_ROLE_ARN": pol.DEPLOY_WORKFLOW,
+        "AWS_PREVIEW_ROLE_ARN": pol.PULL_REQUEST_WORKFLOW,
+        "AWS_PROD_PREVIEW_ROLE_ARN": pol.PULL_REQUEST_WORKFLOW,
+    }
+    assumed: set[tuple[str, str]] = set()
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for job in _jobs(path.name).values():
+            if any("configure-aws-credentials" in str(s.get("uses")) for s in job["steps"]):
+                role = _credentials(job)["role-to-assume"].removeprefix("${{ vars.")
+                assumed.add((role.removesuffix(" }}"), path.name))
+    assert assumed == set(trusted.items())
+
+
+def test_trusted_refs_are_the_ones_the_workflows_run_at() -> None:
+    # deploy.yml runs on pushes to main (and by hand from main); pull-request.yml on
+    # pull_request events, whose GITHUB_REF is refs/pull/<number>/merge.
+    assert _on(pol.DEPLOY_WORKFLOW)["push"]["branches"] == [
+        pol.DEPLOY_REF.removeprefix("refs/heads/")
+    ]
+    assert set(_on(pol.PULL_REQUEST_WORKFLOW)) == {"pull_request"}
