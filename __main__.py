@@ -264,6 +264,8 @@ if cfg.bastion.enabled:
         opts=opts,
     )
     database.admit("bastion", bastion.security_group_id, "PostgreSQL from the bastion")
+    # The release workflow smoke-tests the new version from the bastion (through the NAT).
+    bluegreen.admit_test_client("bastion", bastion.security_group_id)
     pulumi.export("bastionInstanceId", bastion.instance_id)
     pulumi.export("databaseConnectCommand", bastion.connect_command)
 

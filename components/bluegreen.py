@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -181,7 +182,7 @@ class BlueGreenArgs:
     vpc_id: pulumi.Input[str]
     """VPC of the load balancer and its target groups."""
     vpc_cidr: str
-    """IPv4 range of the VPC: the test listener's default audience."""
+    """IPv4 range of the VPC."""
     public_subnet_ids: pulumi.Input[list[str]]
     """Public subnets, one per AZ, that the load balancer spans."""
     certificate_arn: pulumi.Input[str] | None = None
@@ -209,7 +210,11 @@ class BlueGreenArgs:
     test_listener_port: int = 8443
     """Port of the test listener that reaches the green version before production does."""
     test_listener_cidrs: tuple[str, ...] = ()
-    """Source ranges allowed on the test listener; empty allows only the VPC."""
+    """Operators' source ranges allowed on the test listener (none by default)."""
+    test_listener_nat_ips: Sequence[pulumi.Input[str]] = ()
+    """Public addresses of the VPC's NAT, each admitted on the test listener as a /32: the
+    load balancer is internet-facing, so a client inside the VPC (the release's smoke test)
+    reaches it from these, not from a VPC address. None by default."""
     deletion_protection: bool = True
     """The load balancer refuses deletion (and its log bucket keeps its objects)."""
     waf: bool = True
@@ -324,7 +329,22 @@ class BlueGreen(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-        for i, cidr in enumerate(args.test_listener_cidrs or (args.vpc_cidr,)):
+        # An internet-facing load balancer sees a client inside the VPC arrive from the NAT's
+        # public address (Elastic Load Balancing User Guide, "Security groups for your
+        # Application Load Balancer"; the VPC's range would admit nobody), so the test
+        # listener admits the NAT's addresses and the operators' ranges only.
+        for i, ip in enumerate(args.test_listener_nat_ips):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-test-nat-{i}",
+                security_group_id=self._sg.id,
+                cidr_ipv4=pulumi.Output.from_input(ip).apply(lambda a: f"{a}/32"),
+                ip_protocol="tcp",
+                from_port=args.test_listener_port,
+                to_port=args.test_listener_port,
+                description=f"Test listener from the VPC's NAT {i}",
+                opts=child,
+            )
+        for i, cidr in enumerate(args.test_listener_cidrs):
             ipv6 = ":" in cidr
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-test-{i}",
@@ -550,6 +570,22 @@ class BlueGreen(pulumi.ComponentResource):
             from_port=port,
             to_port=port,
             description=f"HTTP to the {client} tasks on {port}",
+            opts=ResourceOptions(parent=self),
+        )
+
+    def admit_test_client(self, client: str, security_group_id: pulumi.Input[str]) -> None:
+        """Lets one client security group (the bastion, for the release's smoke test) open
+        connections to the test listener. The load balancer's public addresses belong to AWS
+        and change, so the egress names the port, not the addresses."""
+        port = self._args.test_listener_port
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-test-client-{client}",
+            security_group_id=security_group_id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"To the load balancer's test listener on {port}",
             opts=ResourceOptions(parent=self),
         )
 

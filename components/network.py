@@ -222,6 +222,9 @@ class Network(pulumi.ComponentResource):
     """NAT Gateways (empty for the none and instance strategies)."""
     nat_instance_group_names: pulumi.Output[list[str]]
     """Auto Scaling groups of the NAT instances (empty unless the instance strategy)."""
+    nat_public_ips: list[pulumi.Output[str]]
+    """Elastic IPs of the NAT Gateways, one per gateway (empty for the none and instance
+    strategies: a NAT instance's public address changes whenever the instance is replaced)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: ResourceOptions | None = None):
         super().__init__("ecs-platform:network:Network", name, None, opts)
@@ -341,6 +344,7 @@ class Network(pulumi.ComponentResource):
             )
 
         nat_gateways: list[aws.ec2.NatGateway] = []
+        nat_eips: list[aws.ec2.Eip] = []
         nat_groups: list[aws.autoscaling.Group] = []
         if args.nat_strategy in ("single", "per-az"):
             count = 1 if args.nat_strategy == "single" else args.az_count
@@ -351,6 +355,7 @@ class Network(pulumi.ComponentResource):
                     tags={"Name": f"{name}-nat-{i}"},
                     opts=child,
                 )
+                nat_eips.append(eip)
                 nat_gateways.append(
                     aws.ec2.NatGateway(
                         f"{name}-nat-{i}",
@@ -396,6 +401,7 @@ class Network(pulumi.ComponentResource):
         self.database_subnet_ids = pulumi.Output.all(*[s.id for s in database])
         self.nat_gateway_ids = pulumi.Output.all(*[g.id for g in nat_gateways])
         self.nat_instance_group_names = pulumi.Output.all(*[g.name for g in nat_groups])
+        self.nat_public_ips = [eip.public_ip for eip in nat_eips]
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,

@@ -489,6 +489,18 @@ RELEASE_PATH: dict[str, str] = {
     "ecs:DescribeTasks": "the workflow reports why a task of a failed deployment stopped",
     "ecs:ListTasks": "the workflow reports why a task of a failed deployment stopped",
     "ecs:StopServiceDeployment": "rolling a release back by hand (README, 'Roll back')",
+    "ecs:ContinueServiceDeployment": (
+        "the deploy workflow continues the prod deployment its PAUSE hook holds after approval, "
+        "or rolls it back (Amazon ECS API Reference, ContinueServiceDeployment)"
+    ),
+    "ssm:SendCommand": (
+        "the deploy workflow smoke-tests the test listener from the bastion inside the VPC "
+        "(.github/scripts/smoke-test-in-vpc.sh; AWS Systems Manager API Reference, SendCommand)"
+    ),
+    "ssm:GetCommandInvocation": (
+        "the deploy workflow reads that smoke test's outcome (AWS Systems Manager API "
+        "Reference, GetCommandInvocation)"
+    ),
     "elasticloadbalancing:DescribeTargetHealth": "the smoke test waits for healthy targets",
 }
 

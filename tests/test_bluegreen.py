@@ -51,7 +51,7 @@ def test_https_load_balancer_declares_exactly_these_resources(https: Recording) 
     assert https.counts() == {
         BG: 1,
         "aws:ec2/securityGroup:SecurityGroup": 1,
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
         "aws:s3/bucket:Bucket": 1,
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
@@ -120,8 +120,48 @@ def test_only_https_and_the_redirect_port_are_open_to_the_internet(https: Record
         ("Egress", "tcp", 8080, 8080, "sg-service", "HTTP to the service tasks on 8080"),
         ("Ingress", "tcp", 80, 80, "0.0.0.0/0", "HTTP from the internet (redirected to HTTPS)"),
         ("Ingress", "tcp", 443, 443, "0.0.0.0/0", "HTTPS from the internet"),
-        ("Ingress", "tcp", 8443, 8443, "10.10.0.0/16", "Test listener from 10.10.0.0/16"),
     ]
+
+
+def test_the_vpc_range_is_not_admitted_on_the_internet_facing_test_listener(
+    https: Recording,
+) -> None:
+    # An internet-facing load balancer never sees a VPC source address (clients inside the
+    # VPC arrive through the NAT), so admitting the VPC's range would admit nobody.
+    assert [r for r in rules(https) if r[2] == 8443] == []
+
+
+def test_the_test_listener_admits_each_nat_address_alone(build: Callable[..., Recording]) -> None:
+    rec = build_bg(build, test_listener_nat_ips=("203.0.113.10", "203.0.113.11"))
+    assert [r for r in rules(rec) if r[2] == 8443] == [
+        ("Ingress", "tcp", 8443, 8443, "203.0.113.10/32", "Test listener from the VPC's NAT 0"),
+        ("Ingress", "tcp", 8443, 8443, "203.0.113.11/32", "Test listener from the VPC's NAT 1"),
+    ]
+
+
+def test_the_test_listener_admits_nat_addresses_and_operator_ranges_together(
+    build: Callable[..., Recording],
+) -> None:
+    rec = build_bg(
+        build, test_listener_nat_ips=("203.0.113.10",), test_listener_cidrs=("198.51.100.0/24",)
+    )
+    sources = sorted(r[4] for r in rules(rec) if r[2] == 8443)
+    assert sources == ["198.51.100.0/24", "203.0.113.10/32"]
+
+
+def test_a_test_client_may_open_connections_to_the_test_listener_only(
+    build: Callable[..., Recording],
+) -> None:
+    def program() -> None:
+        BlueGreen("web", args()).admit_test_client("bastion", "sg-bastion")
+
+    rec = build(program)
+    (egress,) = [
+        r.inputs
+        for r in rec.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if r.inputs["securityGroupId"] == "sg-bastion"
+    ]
+    assert (egress["ipProtocol"], egress["fromPort"], egress["toPort"]) == ("tcp", 8443, 8443)
 
 
 def test_test_listener_admits_only_the_configured_ranges(build: Callable[..., Recording]) -> None:

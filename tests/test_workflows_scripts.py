@@ -19,9 +19,17 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 
 FAKE_PULUMI = """#!/usr/bin/env bash
 echo "$*" >> "$PULUMI_LOG"
+if [[ "$1 $2 $3" == "stack output --json" ]]; then
+  [[ -n "${OUTPUTS_EXIT:-}" ]] && exit "$OUTPUTS_EXIT"
+  echo '{"url": "https://prod.example.com", "releaseWaitsForApproval": true,'
+  echo ' "desiredCount": 3, "alarmNames": ["a", "b"], "note": "two\\nlines"}'
+  exit 0
+fi
 if [[ "$1 $2" == "stack output" ]]; then
   case "$3" in
     releaseColor) [[ -n "${LIVE_COLOR:-}" ]] && { echo "$LIVE_COLOR"; exit 0; }; exit 1 ;;
+    releaseImage) [[ -n "${LIVE_IMAGE:-}" ]] && { echo "$LIVE_IMAGE"; exit 0; }; exit 1 ;;
+    releaseVersion) echo "${LIVE_VERSION:-}"; exit 0 ;;
     url) echo "https://stage.example.com"; exit 0 ;;
     *) exit 1 ;;
   esac
@@ -77,6 +85,39 @@ def test_deploy_flips_the_live_colour(
     assert f"config set --stack stage --path release.color {next_color}" in log
     (up,) = [c for c in log if c.startswith("up ")]
     assert "--stack stage" in up and "--yes" in up and "--policy-pack policy" in up
+
+
+def test_a_hand_run_up_keeps_the_release_the_stack_runs_now(fake_pulumi: dict[str, str]) -> None:
+    env = {**fake_pulumi, "LIVE_IMAGE": IMAGE, "LIVE_VERSION": SHA, "LIVE_COLOR": "green"}
+    result = run("pulumi-stack.sh", "up", "prod", env=env)
+    assert result.returncode == 0, result.stderr
+    log = calls(env)
+    assert f"config set --stack prod --path release.image {IMAGE}" in log
+    assert f"config set --stack prod --path release.version {SHA}" in log
+    assert "config set --stack prod --path release.color green" in log
+    (up,) = [c for c in log if c.startswith("up ")]
+    assert log.index(up) > log.index(f"config set --stack prod --path release.image {IMAGE}")
+
+
+def test_a_hand_run_up_refuses_a_stack_without_a_release(fake_pulumi: dict[str, str]) -> None:
+    result = run("pulumi-stack.sh", "up", "stage", env=fake_pulumi)
+    assert result.returncode == 1 and "runs no release yet" in result.stderr
+    assert not [c for c in calls(fake_pulumi) if c.startswith("up ")]
+
+
+def test_outputs_are_written_as_one_line_name_value_pairs(fake_pulumi: dict[str, str]) -> None:
+    result = run("pulumi-stack.sh", "outputs", "prod", env=fake_pulumi)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "url=https://prod.example.com",
+        "releaseWaitsForApproval=true",
+        "desiredCount=3",
+    ]
+
+
+def test_outputs_fail_when_pulumi_cannot_read_them(fake_pulumi: dict[str, str]) -> None:
+    result = run("pulumi-stack.sh", "outputs", "prod", env={**fake_pulumi, "OUTPUTS_EXIT": "1"})
+    assert result.returncode != 0 and result.stdout == ""
 
 
 def test_a_failed_pulumi_up_fails_the_deploy(fake_pulumi: dict[str, str]) -> None:

@@ -3,7 +3,11 @@
 #
 #   pulumi-stack.sh preview STACK OUT_FILE           preview with the policy pack, output to OUT_FILE
 #   pulumi-stack.sh deploy STACK IMAGE VERSION       flip blue/green, set the release, pulumi up
+#   pulumi-stack.sh up STACK                         pulumi up by hand, keeping the release
+#                                                    the stack runs now (image, version, colour)
 #   pulumi-stack.sh output STACK NAME                print one stack output
+#   pulumi-stack.sh outputs STACK                    print the one-line outputs as name=value
+#                                                    lines (for $GITHUB_OUTPUT)
 #
 # Needs PULUMI_BACKEND_URL (s3://<bucket>?region=<region>) and AWS credentials in the
 # environment; the stack file holds the awskms:// secrets provider.
@@ -11,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 usage() {
-  echo "usage: $0 preview STACK OUT_FILE | deploy STACK IMAGE VERSION | output STACK NAME" >&2
+  echo "usage: $0 preview STACK OUT_FILE | deploy STACK IMAGE VERSION | up STACK | output STACK NAME | outputs STACK" >&2
   exit 2
 }
 
@@ -99,11 +103,42 @@ case "$cmd" in
     pulumi up --stack "$stack" --policy-pack policy --yes --skip-preview --color never \
       --suppress-progress
     ;;
+  up)
+    # Without release settings the program would build app/ and deploy that development
+    # build over the live release; a change of infrastructure keeps the release instead.
+    [[ $# -eq 2 ]] || usage
+    stack="$2"
+    check_stack "$stack"
+    require_backend
+    pulumi stack select "$stack"
+    if [[ -z "$(pulumi stack output releaseImage --stack "$stack" 2>/dev/null || true)" ]]; then
+      echo "error: $stack runs no release yet; deploy one with the Deploy workflow first" >&2
+      exit 1
+    fi
+    pin_live_release "$stack"
+    pulumi up --stack "$stack" --policy-pack policy --color never
+    ;;
   output)
     [[ $# -eq 3 ]] || usage
     check_stack "$2"
     require_backend
     pulumi stack output "$3" --stack "$2"
+    ;;
+  outputs)
+    [[ $# -eq 2 ]] || usage
+    check_stack "$2"
+    require_backend
+    # Captured first: a failing `pulumi stack output` fails here, not in a later step.
+    json="$(pulumi stack output --json --stack "$2")"
+    # Only one-line scalars: a value with a newline would break the name=value format.
+    python3 -c '
+import json, sys
+for name, value in json.loads(sys.argv[1]).items():
+    if isinstance(value, bool):
+        value = str(value).lower()
+    if isinstance(value, (str, int, float)) and "\n" not in str(value):
+        print(f"{name}={value}")
+' "$json"
     ;;
   *) usage ;;
 esac
