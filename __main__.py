@@ -144,6 +144,8 @@ bluegreen = BlueGreen(
         deregistration_delay_seconds=deploy.deregistration_delay_seconds,
         test_listener_port=deploy.test_listener_port,
         test_listener_cidrs=deploy.test_listener_cidrs,
+        # A client inside the VPC reaches the internet-facing test listener from these.
+        test_listener_nat_ips=network.nat_public_ips,
         deletion_protection=deploy.load_balancer_deletion_protection,
         waf=deploy.waf,
         access_log_bucket_prefix=f"{cfg.name_prefix}-alb-logs-",

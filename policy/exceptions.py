@@ -18,6 +18,7 @@ from policy.graph import (
     BLUEGREEN_COMPONENT,
     EC2_INSTANCE,
     LAUNCH_TEMPLATE,
+    LISTENERS,
     LOAD_BALANCERS,
     NETWORK_COMPONENT,
     S3_BUCKETS,
@@ -70,6 +71,34 @@ def _ssh_sources(resource: Resource, group: Any, index: StackIndex) -> list[str]
     if not entries:
         entries = index.entries_of(resource, "ingress")
     return [cidr for e in entries if e.covers(22) for cidr in e.cidrs]
+
+
+def _test_listener_clients(
+    resource: Resource, detail: Mapping[str, Any], index: StackIndex
+) -> bool:
+    """Ingress on the load balancer's test-listener port from ranges that, all together, are
+    not the internet: the NAT addresses (a client inside the VPC reaches an internet-facing
+    load balancer from them) and the operators' ranges."""
+    cidr, port = detail.get("cidr"), detail.get("fromPort")
+    if not isinstance(cidr, str) or port in (80.0, 443.0) or detail.get("toPort") != port:
+        return False
+    test_ports = {
+        float(listener.get("port"))
+        for listener in index.of_type(*LISTENERS)
+        if isinstance(listener.get("port"), int | float) and listener.get("port") not in (80, 443)
+    }
+    if port not in test_ports or str(detail.get("protocol")) not in {"tcp", "6"}:
+        return False
+    group = detail.get("group")
+    if not _on_load_balancer(resource, group, index):
+        return False
+    sources = [
+        c
+        for e in index.rule_entries("ingress")
+        if e.group == group and e.covers(int(port))
+        for c in e.cidrs
+    ]
+    return cidr not in internet_wide([cidr, *sources])
 
 
 def _bastion_public_ssh(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
@@ -134,6 +163,17 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "neither)"
         ),
         applies=_bastion_public_ssh,
+    ),
+    PolicyException(
+        name="TEST_LISTENER_CLIENTS",
+        rules=frozenset({"internet-ingress-only-load-balancer"}),
+        reason=(
+            "the test listener takes the release under test before production traffic moves: "
+            "from the NAT Gateways' addresses (the in-VPC smoke test reaches an internet-facing "
+            "load balancer through them) and deployment.testListenerCidrs, on its own port "
+            "only, never ranges that together make up the internet"
+        ),
+        applies=_test_listener_clients,
     ),
     PolicyException(
         name="ALB_ACCESS_LOGS_SSE_S3",
