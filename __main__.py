@@ -7,6 +7,7 @@ differ only by the values in their stack files.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -21,7 +22,7 @@ from components.iam import iam_scope
 from components.kms import StackKey, StackKeyArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
-from components.registry import Registry, RegistryArgs
+from components.registry import Registry, RegistryArgs, RunningService, running_release
 from settings import from_pulumi_config
 
 cfg = from_pulumi_config()
@@ -38,6 +39,27 @@ opts = ResourceOptions(
     providers=[provider],
     transformations=[iam_scope(cfg.iam.role_path, cfg.iam.permissions_boundary_arn)],
 )
+
+# Physical names AWS needs fixed, unique per stack; alarms and the service both use them.
+cluster_name = cfg.name_prefix
+service_name = f"{cfg.name_prefix}-web"
+
+# Without release.image or release.build, the service keeps the image it runs now: a hand-run
+# `pulumi up` changes the infrastructure, never the release. It is read before anything is
+# declared, so that a stack that runs nothing yet fails having created nothing.
+release = cfg.release
+image, app_version, app_color = release.image, release.version, release.color
+if release.keeps_running_image:
+    running = running_release(
+        RunningService(cluster_name, service_name, CONTAINER_NAME),
+        pulumi.InvokeOptions(provider=provider),
+    )
+    image = running.image
+    # The kept image keeps the version and colour it was released with (its container's
+    # APP_VERSION and APP_COLOR, set by EcsService), so its task definition stays as it is.
+    app_version = running.environment.get("APP_VERSION", app_version)
+    if running.environment.get("APP_COLOR") in ("blue", "green"):
+        app_color = cast(Literal["blue", "green"], running.environment["APP_COLOR"])
 
 # What cannot be recreated without loss (the key everything is encrypted with, the image
 # repository, the database) is protected and retained on delete where the stack says so.
@@ -76,8 +98,9 @@ registry = Registry(
     "registry",
     RegistryArgs(
         kms_key_arn=key.key_arn,
-        image=cfg.release.image,
-        version=cfg.release.version,
+        image=image,
+        build=release.build,
+        version=release.version,
         protect=protect_stateful,
     ),
     opts=opts,
@@ -110,10 +133,6 @@ database = Database(
     ),
     opts=opts,
 )
-
-# Physical names AWS needs fixed, unique per stack; alarms and the service both use them.
-cluster_name = cfg.name_prefix
-service_name = f"{cfg.name_prefix}-web"
 
 deploy = cfg.deployment
 bluegreen = BlueGreen(
@@ -219,8 +238,8 @@ service = EcsService(
         load_balancer_arn_suffix=bluegreen.load_balancer_arn_suffix,
         target_group_arn_suffixes=bluegreen.target_group_arn_suffixes,
         rollback_alarm_names=observability.rollback_alarm_names,
-        app_version=cfg.release.version,
-        app_color=cfg.release.color,
+        app_version=app_version,
+        app_color=app_color,
         stack_name=cfg.stack,
         container_port=svc.container_port,
         cpu=svc.cpu,
@@ -287,7 +306,7 @@ pulumi.export("databaseAddress", database.address)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecretArn", database.secret_arn)
-pulumi.export("releaseColor", cfg.release.color)
-pulumi.export("releaseVersion", cfg.release.version)
+pulumi.export("releaseColor", app_color)
+pulumi.export("releaseVersion", app_version)
 if dns is not None:
     pulumi.export("certificateArn", dns.certificate_arn)

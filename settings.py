@@ -445,8 +445,8 @@ class ServiceSettings:
     memory: int = setting(512, "Task memory in MiB; must suit cpu on Fargate.")
     architecture: Literal["arm64", "x86_64"] = setting(
         "arm64",
-        "CPU architecture of the tasks (arm64 is about 20% cheaper; the image the program "
-        "builds is arm64, so x86_64 needs release.image).",
+        "CPU architecture of the tasks (arm64 is about 20% cheaper; release.build builds "
+        "app/ for arm64 only).",
     )
     capacity: Literal["fargate", "ec2"] = setting(
         "fargate", "Where tasks run: Fargate, or EC2 instances of an Auto Scaling group."
@@ -658,8 +658,14 @@ class ReleaseSettings:
 
     image: str = setting(
         "",
-        "Image by digest; empty builds app/ and pushes it to the stack's repository.",
+        "Image by digest to deploy; empty keeps the image the service runs now (or builds "
+        "app/ with release.build).",
         check=_image_problem,
+    )
+    build: bool = setting(
+        False,
+        "Build app/ and deploy it (the first deploy of a stack, or a deliberate development "
+        "build); false with release.image empty keeps the running image.",
     )
     version: str = setting(
         "dev",
@@ -671,6 +677,11 @@ class ReleaseSettings:
         ),
     )
     color: Literal["blue", "green"] = setting("blue", "Colour of this release (CI alternates).")
+
+    @property
+    def keeps_running_image(self) -> bool:
+        """Neither an image nor a build is asked for: the service keeps the image it runs."""
+        return not self.image and not self.build
 
 
 # Top-level keys: area objects plus two scalars.
@@ -968,6 +979,17 @@ def _area_issues(s: dict[str, Any], issues: list[Issue]) -> None:
     service: ServiceSettings = s["service"]
     deploy: DeploymentSettings = s["deployment"]
     dns: DnsSettings = s["dns"]
+    release: ReleaseSettings = s["release"]
+
+    if release.build and release.image:
+        issues.append(
+            Issue(
+                "release.build",
+                True,
+                f"must be false when release.image is given ({release.image}): release.image "
+                "deploys that image, release.build builds app/; set one of them",
+            )
+        )
 
     if db.max_allocated_storage_gb < db.allocated_storage_gb:
         issues.append(
@@ -1295,20 +1317,20 @@ def _ec2_capacity_holds_a_task(c: Candidate) -> Iterable[tuple[str, Any, str]]:
         )
 
 
-# The image the program builds when release.image is empty (Registry's platform) and the one
-# the workflows push: ARM64 only.
+# The image the program builds with release.build (Registry's platform) and the one the
+# workflows push: ARM64 only.
 BUILT_IMAGE_ARCHITECTURE = "arm64"
 
 
 def _built_image_matches_the_tasks(c: Candidate) -> Iterable[tuple[str, Any, str]]:
-    if not c.release.image and c.service.architecture != BUILT_IMAGE_ARCHITECTURE:
+    if c.release.build and c.service.architecture != BUILT_IMAGE_ARCHITECTURE:
         yield (
             "service.architecture",
             c.service.architecture,
-            f"must be {BUILT_IMAGE_ARCHITECTURE} while the program builds the image (release.image "
-            f"empty): it builds app/ for linux/{BUILT_IMAGE_ARCHITECTURE} only, which "
-            f"{c.service.architecture} tasks cannot run; or set release.image to an image for "
-            f"{c.service.architecture}",
+            f"must be {BUILT_IMAGE_ARCHITECTURE} while the program builds the image "
+            f"(release.build true): it builds app/ for linux/{BUILT_IMAGE_ARCHITECTURE} only, "
+            f"which {c.service.architecture} tasks cannot run; or set release.image to an image "
+            f"for {c.service.architecture}",
         )
 
 

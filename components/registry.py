@@ -1,4 +1,10 @@
-"""Registry: the ECR repository of the website image, and the image itself, by digest."""
+"""Registry: the ECR repository of the website image, and the image itself, by digest.
+
+The image a deployment runs is the one given (a release, or the one the service runs now, read
+by `running_release`) or the one built from the app's directory, which must be asked for (the
+first deploy, or a development build): a deployment without release settings changes the
+infrastructure and never the release.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,34 @@ from pulumi import ResourceOptions
 
 
 @dataclass(frozen=True)
+class RunningService:
+    """The ECS service whose running image a deployment keeps; its names are fixed per stack,
+    so they are known before anything is deployed."""
+
+    cluster: str
+    """Name (or ARN) of the cluster."""
+    service: str
+    """Name of the service."""
+    container: str
+    """Name of the container in the service's task definition that runs the image."""
+
+
+@dataclass(frozen=True)
+class RunningRelease:
+    """What the running service's container runs."""
+
+    image: str
+    """Its image, as the task definition names it."""
+    environment: dict[str, str]
+    """Its environment variables."""
+
+
+class NoRunningRelease(pulumi.RunError):
+    """The running service's image cannot be read (most often: the stack runs nothing yet).
+    A RunError: the engine prints its message without a Python traceback."""
+
+
+@dataclass(frozen=True)
 class RegistryArgs:
     """Where the image comes from and how long images are kept."""
 
@@ -22,7 +56,11 @@ class RegistryArgs:
     app_path: str = "app"
     """Build context of the website image (holds its Dockerfile)."""
     image: str = ""
-    """An image already pushed, by digest; empty builds `app_path` and pushes it."""
+    """An image already pushed, by digest, to deploy (a release, or the one the service runs
+    now: `running_release`); empty only with `build`."""
+    build: bool = False
+    """Build `app_path`, push it and deploy it (the first deploy of a stack, or a deliberate
+    development build); never together with `image`."""
     version: str = "dev"
     """Release version; the pushed tag is `<version>-<hash of the build context>`."""
     keep_tagged_images: int = 30
@@ -39,6 +77,10 @@ class RegistryArgs:
             raise ValueError("keep_tagged_images must be between 1 and 1000")
         if self.image and "@sha256:" not in self.image:
             raise ValueError("image must be referenced by digest (...@sha256:...)")
+        if self.image and self.build:
+            raise ValueError("give image or build, not both: image deploys it, build builds one")
+        if not self.image and not self.build:
+            raise ValueError("give image (a release or the running one) or build")
 
 
 def lifecycle_policy(keep_tagged_images: int) -> str:
@@ -87,6 +129,44 @@ def context_hash(path: Path) -> str:
             digest.update(relative.encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def running_release(
+    running: RunningService, opts: pulumi.InvokeOptions | None = None
+) -> RunningRelease:
+    """Reads the image (and environment) the service's container runs: the service names its
+    current task definition, whose container definition names the image. Call it before
+    anything is declared: a first deploy that fails here has created nothing.
+
+    The plain (not `_output`) invokes block until AWS answers, so that a failure (the service
+    does not exist before the first deploy) can be explained here rather than surface as the
+    provider's bare error. DescribeServices takes the cluster's short name or ARN and returns
+    the service's `taskDefinition` ARN (ECS API reference, DescribeServices); a task
+    definition's container definitions carry `image` and `environment` (ECS API reference,
+    DescribeTaskDefinition, ContainerDefinition).
+    """
+    where = f"service {running.service} of cluster {running.cluster}"
+    try:
+        service = aws.ecs.get_service(
+            cluster_arn=running.cluster, service_name=running.service, opts=opts
+        )
+        container = aws.ecs.get_container_definition(
+            task_definition=service.task_definition,
+            container_name=running.container,
+            opts=opts,
+        )
+    except Exception as error:  # the SDK raises a bare Exception for a failed invoke
+        raise NoRunningRelease(
+            f"cannot read the image {where} runs ({error}). If the stack runs no release yet: "
+            "set release.image, or release.build: true for the first deploy"
+        ) from error
+    if "@sha256:" not in (container.image or ""):
+        # The program only ever deploys by digest; anything else was set outside it.
+        raise NoRunningRelease(
+            f"container {running.container} of {where} runs {container.image or 'no image'!r}, "
+            "not an image by digest: set release.image, or release.build: true"
+        )
+    return RunningRelease(image=container.image, environment=dict(container.environment or {}))
 
 
 class Registry(pulumi.ComponentResource):

@@ -305,6 +305,16 @@ LOOKUPS: dict[str, tuple[tuple[str, ...], str]] = {
         ("ecr:GetAuthorizationToken",),
         "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_GetAuthorizationToken.html",
     ),
+    # The image the service runs, kept when a deployment gives no release (components/registry.py
+    # running_release): the service's task definition, then that task definition's container.
+    "aws.ecs.get_service (the running release)": (
+        ("ecs:DescribeServices",),
+        "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html",
+    ),
+    "aws.ecs.get_container_definition (the running release)": (
+        ("ecs:DescribeTaskDefinition",),
+        "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html",
+    ),
 }
 
 

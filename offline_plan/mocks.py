@@ -21,6 +21,10 @@ from pulumi.runtime import rpc
 
 ACCOUNT_ID = "123456789012"
 ZONE_ID = "Z0123456789EXAMPLE"
+# What the stack's service runs before a deployment that keeps it: an image of the stack's own
+# repository by digest (the digest is the sha256 of the repository name), released as below.
+RUNNING_IMAGE = ACCOUNT_ID + ".dkr.ecr.{region}.amazonaws.com/{repository}@sha256:"
+RUNNING_ENVIRONMENT = {"APP_VERSION": "1.4.0", "APP_COLOR": "green"}
 # The ELB account that writes access logs in us-east-1 (AWS documentation, "Enable access logs").
 ELB_ACCOUNT = {
     "us-east-1": "127311923021",
@@ -371,6 +375,41 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "id": registry,
                 "expiresAt": "2099-01-01",
                 "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
+            }
+        if token == "aws:ecs/getService:getService":
+            # The service as a previous deployment left it: its current task definition.
+            cluster = str(a.get("clusterArn") or "").rsplit("/", 1)[-1]
+            service = str(a.get("serviceName") or "")
+            family = f"{service}-{_digest(cluster, service, length=7)}"
+            return {
+                "id": f"arn:aws:ecs:{region}:{ACCOUNT_ID}:service/{cluster}/{service}",
+                "arn": f"arn:aws:ecs:{region}:{ACCOUNT_ID}:service/{cluster}/{service}",
+                "clusterArn": f"arn:aws:ecs:{region}:{ACCOUNT_ID}:cluster/{cluster}",
+                "serviceName": service,
+                "taskDefinition": f"arn:aws:ecs:{region}:{ACCOUNT_ID}:task-definition/{family}:7",
+                "desiredCount": 2,
+                "runningCount": 2,
+                "status": "ACTIVE",
+            }
+        if token == "aws:ecs/getContainerDefinition:getContainerDefinition":
+            task_definition = str(a.get("taskDefinition") or "")
+            # The family is "<service>-<digest>", the service "<cluster>-web": the running image
+            # sits in the stack's repository (named like the cluster), by digest.
+            family = task_definition.rsplit("/", 1)[-1].split(":")[0]
+            repository = family.rsplit("-", 2)[0]
+            return {
+                "id": f"{task_definition}/{a.get('containerName')}",
+                "taskDefinition": task_definition,
+                "containerName": a.get("containerName"),
+                "image": RUNNING_IMAGE.format(region=region, repository=repository)
+                + hashlib.sha256(repository.encode()).hexdigest(),
+                "imageDigest": "sha256:" + hashlib.sha256(repository.encode()).hexdigest(),
+                "environment": dict(RUNNING_ENVIRONMENT),
+                "cpu": 0,
+                "memory": 0,
+                "memoryReservation": 0,
+                "disableNetworking": False,
+                "dockerLabels": {},
             }
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             acct = ELB_ACCOUNT.get(region, "127311923021")

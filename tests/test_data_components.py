@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from components.database import (
@@ -15,10 +16,21 @@ from components.database import (
     parameter_group_family,
 )
 from components.kms import StackKey, StackKeyArgs
-from components.registry import Registry, RegistryArgs, context_hash, lifecycle_policy
+from components.registry import (
+    NoRunningRelease,
+    Registry,
+    RegistryArgs,
+    RunningRelease,
+    RunningService,
+    context_hash,
+    lifecycle_policy,
+    running_release,
+)
+from offline_plan.mocks import RUNNING_ENVIRONMENT, AwsMocks
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64
+RUNNING = RunningService("ecs-platform-stage", "ecs-platform-stage-web", "web")
 
 
 # StackKey -----------------------------------------------------------------------------------
@@ -126,15 +138,75 @@ def test_given_image_is_used_as_is_and_nothing_is_built(build) -> None:
     assert not [r for r in rec.resources if r.type.startswith("docker:")]
 
 
-def test_without_an_image_the_app_is_built_for_arm64_and_referenced_by_digest(build) -> None:
+def test_a_build_is_for_arm64_and_referenced_by_digest(build) -> None:
     rec = build(
-        lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, version="1.2.3")), stack="stage"
+        lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, build=True, version="1.2.3")),
+        stack="stage",
     )
     image = rec.one("docker:index/image:Image")
     assert image.inputs["build"]["platform"] == "linux/arm64"
     assert image.inputs["build"]["context"] == "app"
     assert image.inputs["imageName"].endswith(f":1.2.3-{context_hash(Path('app'))}")
     assert "@sha256:" in image.outputs["repoDigest"]
+
+
+def test_the_running_release_is_read_from_the_service_task_definition(build) -> None:
+    found: list[RunningRelease] = []
+    build(lambda: found.append(running_release(RUNNING)), stack="stage")
+    # The mock service runs an image of its own repository, by digest (offline_plan/mocks.py).
+    repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecs-platform-stage"
+    assert re.fullmatch(re.escape(repository) + "@sha256:[0-9a-f]{64}", found[0].image)
+    assert found[0].environment == RUNNING_ENVIRONMENT
+
+
+def fails_to_find_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service does not exist yet: the provider's data source fails, as it does for a
+    missing service (terraform-provider-aws, ecs service data source: a singular find error).
+    The engine hands the program such a failure as the invoke's error, not a crash."""
+    answer = AwsMocks._invoke
+
+    def invoke(self: AwsMocks, token: str, a: dict) -> object:
+        if token == "aws:ecs/getService:getService":
+            return {}, [("serviceName", "reading ECS Service: couldn't find resource")]
+        return answer(self, token, a)
+
+    monkeypatch.setattr(AwsMocks, "_invoke", invoke)
+
+
+def test_a_stack_that_runs_nothing_yet_is_told_how_to_deploy_first(build, monkeypatch) -> None:
+    fails_to_find_the_service(monkeypatch)
+    with pytest.raises(NoRunningRelease) as caught:
+        build(lambda: running_release(RUNNING))
+    text = str(caught.value)
+    assert "the stack runs no release yet" in text
+    assert "set release.image, or release.build: true for the first deploy" in text
+    assert "couldn't find resource" in text
+    # A RunError: the engine prints the message without a Python traceback.
+    assert isinstance(caught.value, pulumi.RunError)
+
+
+def test_a_running_image_not_referenced_by_digest_is_not_kept(build, monkeypatch) -> None:
+    answer = AwsMocks._invoke
+
+    def invoke(self: AwsMocks, token: str, a: dict) -> object:
+        found = answer(self, token, a)
+        if token == "aws:ecs/getContainerDefinition:getContainerDefinition":
+            return {**(found or {}), "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"}
+        return found
+
+    monkeypatch.setattr(AwsMocks, "_invoke", invoke)
+    with pytest.raises(NoRunningRelease, match="not an image by digest"):
+        build(lambda: running_release(RUNNING))
+
+
+def test_an_image_and_a_build_together_are_refused() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        RegistryArgs(kms_key_arn=KEY, image=DIGEST, build=True)
+
+
+def test_without_image_or_build_the_registry_has_nothing_to_deploy() -> None:
+    with pytest.raises(ValueError, match="or build"):
+        RegistryArgs(kms_key_arn=KEY)
 
 
 def test_a_tag_reference_is_refused() -> None:

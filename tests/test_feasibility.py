@@ -663,7 +663,7 @@ INFEASIBLE: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
     (
         "image-architecture",
         "x86 tasks with the image the program builds",
-        config(service={"architecture": "x86_64"}),
+        config(service={"architecture": "x86_64"}, release={"build": True}),
         "stage",
         "us-east-1",
         "service.architecture",
@@ -759,6 +759,12 @@ def test_production_safety_covers_waf_and_internet_ssh(raw: dict[str, Any], key:
             ),
             id="no nat done right",
         ),
+        pytest.param(
+            "stage",
+            "us-east-1",
+            config(service={"architecture": "x86_64"}),
+            id="x86 tasks keeping the image the service runs",
+        ),
         pytest.param("dev-eu", "eu-west-1", config(), id="another stack name"),
         pytest.param("prod", "us-east-1", PROD, id="prod saying so"),
     ],
@@ -801,6 +807,18 @@ COMPONENT_CHECKS = [
         config(bastion={"sshCidrs": ["81.2.69.0/24"]}),
         "us-east-1",
         "bastion.sshPublicKey",
+    ),
+    # RegistryArgs: an image to deploy and a build of app/ exclude each other.
+    (
+        "an image and a build",
+        config(
+            release={
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64,
+                "build": True,
+            }
+        ),
+        "us-east-1",
+        "release.build",
     ),
     # BlueGreenArgs: the test listener never takes the internet.
     (

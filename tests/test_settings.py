@@ -52,6 +52,27 @@ def test_minimal_config_takes_secure_defaults() -> None:
     assert s.network.nat_strategy == "instance"
 
 
+def test_without_release_settings_the_running_image_is_kept_and_nothing_is_built() -> None:
+    release = load_settings("stage", VALID).release
+    assert release.build is False
+    assert release.keeps_running_image
+
+
+def test_a_given_image_or_an_explicit_build_does_not_keep_the_running_image() -> None:
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64
+    given = load_settings("stage", with_changes(VALID, release={"image": image})).release
+    built = load_settings("stage", with_changes(VALID, release={"build": True})).release
+    assert not given.keeps_running_image
+    assert not built.keeps_running_image
+
+
+def test_image_and_build_together_name_both_keys() -> None:
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64
+    issues = issues_of(with_changes(VALID, release={"image": image, "build": True}))
+    assert [issue.path for issue in issues] == ["release.build"]
+    assert "release.image" in str(issues[0])
+
+
 def test_subnet_plan_gives_each_tier_disjoint_blocks_inside_the_vpc() -> None:
     plan = plan_subnets("10.0.0.0/16", 3)
     assert plan.private == ("10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20")
@@ -258,6 +279,18 @@ BAD_CONFIGS = [
         ),
         "release.image",
         "digest",
+    ),
+    (
+        "image and build together",
+        with_changes(
+            VALID,
+            release={
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64,
+                "build": True,
+            },
+        ),
+        "release.build",
+        "when release.image is given",
     ),
     (
         "reserved master user",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 
 import pytest
 
-from offline_plan.mocks import RecordedResource, Recording
+from components.registry import NoRunningRelease
+from offline_plan.mocks import RUNNING_ENVIRONMENT, AwsMocks, RecordedResource, Recording
 from offline_plan.render import read_stack_config, render_stack
 from settings import STACK_TAG_KEYS, SettingsError
 
@@ -238,3 +241,82 @@ def test_the_stacks_export_what_db_connect_needs(stage, prod) -> None:
         assert rec.outputs["databaseAddress"] == instance.outputs["address"]
         assert rec.outputs["databasePort"] == instance.inputs.get("port", 5432)
         assert rec.outputs["databaseName"] == instance.inputs["dbName"]
+
+
+# The release a deployment runs: the given image, an explicit build, or the running one.
+
+GIVEN_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "b" * 64
+
+
+def web_container(rec: Recording) -> dict:
+    task = rec.one("aws:ecs/taskDefinition:TaskDefinition")
+    return next(c for c in json.loads(task.inputs["containerDefinitions"]) if c["name"] == "web")
+
+
+def environment(container: dict) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("environment") or []}
+
+
+def with_release(stack: str, **release: object) -> Recording:
+    values, _secrets = read_stack_config(stack)
+    values = {**values, "ecs-platform:release": json.dumps(release)}
+    return render_stack(stack, config=values)
+
+
+def running_image(stack: str) -> str:
+    """What the mock engine's service of `stack` runs (offline_plan/mocks.py)."""
+    repository = f"ecs-platform-{stack}"
+    digest = hashlib.sha256(repository.encode()).hexdigest()
+    return f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}@sha256:{digest}"
+
+
+@pytest.mark.parametrize("stack", ["stage", "prod"])
+def test_without_release_settings_the_stack_keeps_the_running_image_and_builds_nothing(
+    stack: str, stage: Recording, prod: Recording
+) -> None:
+    rec = {"stage": stage, "prod": prod}[stack]
+    assert not [r for r in rec.resources if r.type.startswith("docker:")]
+    assert web_container(rec)["image"] == running_image(stack)
+    assert rec.outputs["releaseImage"] == running_image(stack)
+
+
+def test_a_kept_image_keeps_the_version_and_colour_it_was_released_with(stage) -> None:
+    env = environment(web_container(stage))
+    assert (env["APP_VERSION"], env["APP_COLOR"]) == (
+        RUNNING_ENVIRONMENT["APP_VERSION"],
+        RUNNING_ENVIRONMENT["APP_COLOR"],
+    )
+    assert stage.outputs["releaseVersion"] == RUNNING_ENVIRONMENT["APP_VERSION"]
+    assert stage.outputs["releaseColor"] == RUNNING_ENVIRONMENT["APP_COLOR"]
+
+
+def test_release_build_builds_app_and_deploys_the_pushed_digest() -> None:
+    rec = with_release("stage", build=True, version="2.0.0", color="blue")
+    image = rec.one("docker:index/image:Image")
+    assert image.inputs["build"]["context"] == "app"
+    assert web_container(rec)["image"] == image.outputs["repoDigest"]
+    assert environment(web_container(rec))["APP_VERSION"] == "2.0.0"
+
+
+def test_a_given_release_image_is_deployed_as_is() -> None:
+    rec = with_release("stage", image=GIVEN_IMAGE, version="2.0.0", color="green")
+    assert not [r for r in rec.resources if r.type.startswith("docker:")]
+    assert web_container(rec)["image"] == GIVEN_IMAGE
+    assert environment(web_container(rec))["APP_VERSION"] == "2.0.0"
+
+
+def test_a_stack_that_runs_nothing_yet_fails_before_declaring_anything(monkeypatch) -> None:
+    answer = AwsMocks._invoke
+
+    def invoke(self: AwsMocks, token: str, a: dict) -> object:
+        if token == "aws:ecs/getService:getService":
+            return {}, [("serviceName", "reading ECS Service: couldn't find resource")]
+        return answer(self, token, a)
+
+    monkeypatch.setattr(AwsMocks, "_invoke", invoke)
+    declared: list[RecordedResource] = []
+    with pytest.raises(NoRunningRelease) as caught:
+        render_stack("stage", declared=declared)
+    assert "release.build: true for the first deploy" in str(caught.value)
+    # Only the AWS provider, which creates nothing in AWS, is registered before the lookup.
+    assert [r.type for r in declared] == ["pulumi:providers:aws"]
