@@ -98,14 +98,15 @@ case "$cmd" in
     pulumi config set --stack "$stack" --path release.image "$image"
     pulumi config set --stack "$stack" --path release.version "$version"
     pulumi config set --stack "$stack" --path release.color "$color"
-    # pulumi up waits for the ECS deployment (blue/green, canary or linear) to finish; a
-    # failed deployment fails this command and ECS rolls the service back by itself.
+    # Without an approval gate pulumi up waits for the ECS deployment and fails when ECS rolls
+    # it back; with the gate (prod) it returns when the deployment pauses before production
+    # traffic, and the workflow follows it (service-deployment.py).
     pulumi up --stack "$stack" --policy-pack policy --yes --skip-preview --color never \
       --suppress-progress
     ;;
   up)
-    # Without release settings the program would build app/ and deploy that development
-    # build over the live release; a change of infrastructure keeps the release instead.
+    # The program keeps the running release by itself (release.image and release.build
+    # empty); pinning it here also makes the preview's diff show only the change.
     [[ $# -eq 2 ]] || usage
     stack="$2"
     check_stack "$stack"
