@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import http.server
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -27,3 +29,32 @@ def stage() -> Recording:
 def prod() -> Recording:
     """The prod stack, rendered from Pulumi.prod.yaml by the real program."""
     return render_stack("prod")
+
+
+class SmokeSite(http.server.BaseHTTPRequestHandler):
+    """A stand-in website for the smoke tests: every page shows `version`; `/readyz`
+    answers `ready`. Tests set both on the handler class the fixture yields."""
+
+    ready = 200
+    version = "0123456789abcdef0123456789abcdef01234567"
+
+    def do_GET(self) -> None:
+        code = {"/healthz": 200, "/readyz": self.ready}.get(self.path, 200)
+        body = f"<p>version {self.version}</p>".encode()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def site() -> Iterator[tuple[str, type[SmokeSite]]]:
+    handler = type("Site", (SmokeSite,), {})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()

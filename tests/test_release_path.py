@@ -398,30 +398,6 @@ def test_bad_arguments_are_refused_before_any_call(fake_aws, args, message) -> N
 # The smoke test through the test listener, on the bastion via SSM ------------------------
 
 
-class _Site(http.server.BaseHTTPRequestHandler):
-    version = SHA
-
-    def do_GET(self) -> None:
-        body = f"<p>version {self.version}</p>".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def site() -> Iterator[tuple[str, type[_Site]]]:
-    handler = type("Site", (_Site,), {})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-
-
 def in_vpc(env: dict[str, str], url: str, version: str = SHA) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(SCRIPTS / "smoke-test-in-vpc.sh"), "i-0123456789abcdef0", url, version],

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,32 +158,6 @@ def test_preview_runs_the_policy_pack_and_keeps_its_output(
     (preview,) = [c for c in calls(fake_pulumi) if c.startswith("preview ")]
     assert "--stack prod --policy-pack policy" in preview
     assert out.exists()
-
-
-class _Site(http.server.BaseHTTPRequestHandler):
-    ready = 200
-    version = SHA
-
-    def do_GET(self) -> None:
-        code = {"/healthz": 200, "/readyz": self.ready}.get(self.path, 200)
-        body = f"<p>version {self.version}</p>".encode()
-        self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def site() -> Iterator[tuple[str, type[_Site]]]:
-    handler = type("Site", (_Site,), {})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
 
 
 FAST = {**os.environ, "SMOKE_INTERVAL": "0"}
