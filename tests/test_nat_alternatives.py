@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -13,36 +14,28 @@ import pytest
 
 from offline_plan import cli
 from offline_plan.cost import EgressInputs, nat_alternatives
-from offline_plan.pricing import Price, PriceTable, Usage
+from offline_plan.pricing import Usage
+from tests.test_cost import PRICES as COST_PRICES
+from tests.test_cost import _price
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "offline_plan" / "plan.schema.json").read_text())
 
 
-def _price(key: str, value: float) -> Price:
-    return Price(key=key, price=value, unit="", source="test", date="2026-01-01")
-
-
-PRICES = PriceTable(
-    region="us-east-1",
-    currency="USD",
-    hours_per_month=730,
-    as_of="2026-01-01",
-    sources={"test": "hand-made"},
+# The cost tests' hand-made table, plus the prices only the egress comparison reads.
+PRICES = dataclasses.replace(
+    COST_PRICES,
     prices={
-        k: _price(k, v)
-        for k, v in {
-            "nat_gateway_hour": 0.045,
-            "nat_gateway_gb": 0.045,
-            "public_ipv4_hour": 0.005,
-            "ebs_gp3_gb_month": 0.08,
-            "vpc_interface_endpoint_az_hour": 0.01,
-            "vpc_interface_endpoint_gb": 0.01,
-            "inter_az_gb": 0.01,
-            "egress_only_internet_gateway": 0.0,
-        }.items()
+        **COST_PRICES.prices,
+        **{
+            k: _price(k, v)
+            for k, v in {
+                "vpc_interface_endpoint_gb": 0.01,
+                "inter_az_gb": 0.01,
+                "egress_only_internet_gateway": 0.0,
+            }.items()
+        },
     },
-    ec2_hour={"t4g.nano": _price("ec2 t4g.nano", 0.0042)},
 )
 
 
