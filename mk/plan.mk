@@ -7,6 +7,7 @@ PLAN_STACKS = $(if $(STACK),$(STACK),$(patsubst Pulumi.%.yaml,%,$(wildcard Pulum
 .PHONY: plan plan-diff plan-json plan-bench
 
 plan: venv ## offline plan of every stack, or of one with STACK=stage|prod (diagrams in build/plan/)
+	@scripts/ensure-debs.sh graphviz
 	$(PY) -m offline_plan $(foreach s,$(PLAN_STACKS),--stack $(s)) --diagram-dir $(PLAN_DIR)
 
 plan-diff: venv ## what differs between stage and prod: resources, settings, cost

@@ -55,3 +55,25 @@ def test_every_stack_file_key_is_in_the_reference() -> None:
                 assert all(f"{name}.{sub}" in documented for sub in value), (path.name, key)
             else:
                 assert name in documented, (path.name, key)
+
+
+def test_the_plan_installs_the_graphviz_it_draws_with() -> None:
+    # The README's first command must work on a fresh machine: the diagram needs Graphviz.
+    plan_mk = (ROOT / "mk" / "plan.mk").read_text()
+    recipe = plan_mk.split("\nplan: ", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/ensure-debs.sh graphviz" in recipe
+    assert "graphviz" in (ROOT / "debian-packages.txt").read_text().split()
+
+
+def test_ensure_debs_refuses_a_package_the_project_does_not_list() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "ensure-debs.sh"), "not-a-listed-package"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "not-a-listed-package is not in debian-packages.txt" in done.stderr
