@@ -205,26 +205,20 @@ def plan_resources(recorded: Iterable[Any]) -> list[PlanResource]:
 def plan_document(resources: Sequence[PlanResource], region: str = "us-east-1") -> dict[str, Any]:
     """A Terraform plan JSON (format 1.2) that creates `resources`."""
 
+    def entry(r: PlanResource, **rest: Any) -> dict[str, Any]:
+        """What every section of a plan says of a resource, then that section's own keys."""
+        return {"address": r.address, "mode": "managed", "type": r.type, "name": r.name, **rest}
+
     def planned(r: PlanResource) -> dict[str, Any]:
-        return {
-            "address": r.address,
-            "mode": "managed",
-            "type": r.type,
-            "name": r.name,
-            "provider_name": PROVIDER,
-            "schema_version": 0,
-            "values": r.values,
-            "sensitive_values": {},
-        }
+        return entry(
+            r, provider_name=PROVIDER, schema_version=0, values=r.values, sensitive_values={}
+        )
 
     def change(r: PlanResource) -> dict[str, Any]:
-        return {
-            "address": r.address,
-            "mode": "managed",
-            "type": r.type,
-            "name": r.name,
-            "provider_name": PROVIDER,
-            "change": {
+        return entry(
+            r,
+            provider_name=PROVIDER,
+            change={
                 "actions": ["create"],
                 "before": None,
                 "after": r.values,
@@ -232,18 +226,10 @@ def plan_document(resources: Sequence[PlanResource], region: str = "us-east-1") 
                 "before_sensitive": False,
                 "after_sensitive": {},
             },
-        }
+        )
 
     def configured(r: PlanResource) -> dict[str, Any]:
-        return {
-            "address": r.address,
-            "mode": "managed",
-            "type": r.type,
-            "name": r.name,
-            "provider_config_key": "aws",
-            "expressions": r.expressions,
-            "schema_version": 0,
-        }
+        return entry(r, provider_config_key="aws", expressions=r.expressions, schema_version=0)
 
     return {
         "format_version": "1.2",
