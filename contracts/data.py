@@ -689,7 +689,7 @@ NAME_RULES: dict[str, NameRule] = {
         "dashboardName",
         ("AWS::CloudWatch::Dashboard", "DashboardName"),
         True,
-        "PutDashboard: names are unique per account and region",
+        "PutDashboard: " + _UNIQUE,
     ),
     "aws:secretsmanager/secret:Secret": NameRule(
         "name", ("AWS::SecretsManager::Secret", "Name"), True, "CreateSecret: " + _UNIQUE
