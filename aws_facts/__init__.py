@@ -102,6 +102,43 @@ ECS_INSTANCE_MEMORY_SHARE = 0.95
 CPU_UNITS_PER_VCPU = 1024
 
 
+# CloudWatch Logs: the values a log group's retention accepts, in days (CloudWatch Logs API
+# Reference, PutRetentionPolicy, retentionInDays "Valid Values").
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+
+# Fargate's valid task sizes: CPU units -> memory (MiB) allowed with it (the CloudFormation
+# registry's AWS::ECS::TaskDefinition Fargate rules, as cfn-lint ships them; tests compare).
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+    32768: (61440, 122880, 249856),
+}
+
+# ECS deployment strategies: the bounds of each field (ECS API Reference, DeploymentConfiguration:
+# bakeTimeInMinutes 0-1440; CanaryConfiguration canaryPercent 0.1-100.0 and
+# canaryBakeTimeInMinutes 0-1440; LinearConfiguration stepPercent 3.0-100.0 and
+# stepBakeTimeInMinutes 0-1440; DeploymentLifecycleHook's timeout 1-20160 minutes), keyed by the
+# program's own field names.
+ECS_STRATEGY_BOUNDS: dict[str, tuple[float, float]] = {
+    "bake_time_minutes": (0, 1440),
+    "canary_percent": (0.1, 100),
+    "canary_bake_time_minutes": (0, 1440),
+    "linear_step_percent": (3, 100),
+    "linear_step_bake_time_minutes": (0, 1440),
+    "approval_timeout_minutes": (1, 20160),
+}
+# What ECS takes when a canary or linear configuration leaves a field out (ECS Developer
+# Guide, "Amazon ECS canary deployments" and "Amazon ECS linear deployments").
+DEFAULT_CANARY_PERCENT = 10.0
+DEFAULT_CANARY_BAKE_MINUTES = 5
+DEFAULT_LINEAR_STEP_PERCENT = 25.0
+DEFAULT_LINEAR_STEP_BAKE_MINUTES = 2
+
 @dataclass(frozen=True)
 class InstanceType:
     """One EC2 instance type as DescribeInstanceTypes describes it."""
