@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.tests.helpers import FakeDatabase, LiveApp, ThreadedServer, WebsiteProcess
+from app.tests.helpers import FakeDatabase, LiveApp, StartWebsite, ThreadedServer, WebsiteProcess
 from app.tools.localpg import LocalPostgres, PostgresNotInstalled, free_port
 from app.website.config import Settings
 from app.website.server import create_app, create_metrics_app
@@ -89,7 +89,7 @@ def website_env(pg: LocalPostgres, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def start_website() -> Iterator[object]:
+def start_website() -> Iterator[StartWebsite]:
     """Starts the website process(es) a test asks for and always stops them."""
     started: list[WebsiteProcess] = []
 

@@ -222,6 +222,10 @@ def image_command() -> list[str]:
     return [sys.executable, *command[1:]]
 
 
+#: The start_website fixture: starts the website with an environment, stopped after the test.
+StartWebsite = Callable[[dict[str, str]], "WebsiteProcess"]
+
+
 class WebsiteProcess:
     """The website started as the image starts it, in a child process."""
 

@@ -18,7 +18,7 @@ from collections import Counter
 import pytest
 
 from app.tests.conftest import website_env
-from app.tests.helpers import Reply, call, metric, wait_for
+from app.tests.helpers import Reply, StartWebsite, WebsiteProcess, call, metric, wait_for
 from app.tools.localpg import LocalPostgres
 
 pytestmark = pytest.mark.servers
@@ -30,7 +30,7 @@ WRITERS = 60
 def rows(pg: LocalPostgres, where: str = "true", *params: object) -> int:
     with pg.connect() as conn:
         row = conn.execute(
-            f"SELECT count(*) FROM guestbook_entries WHERE {where}",  # type: ignore[arg-type]
+            f"SELECT count(*) FROM guestbook_entries WHERE {where}",
             params,
         ).fetchone()
     assert row is not None
@@ -46,14 +46,14 @@ def inserts_waiting_for_the_lock(pg: LocalPostgres) -> int:
     return int(row[0]) if row else 0
 
 
-def ready_site(pg: LocalPostgres, start_website, **env: str):
+def ready_site(pg: LocalPostgres, start_website: StartWebsite, **env: str) -> WebsiteProcess:
     site = start_website(website_env(pg, **env))
     wait_for(lambda: call(site.port, "GET", "/readyz").status == 200, "readiness")
     return site
 
 
 def test_a_saturated_pool_sheds_writes_but_stays_ready_and_stores_what_it_acknowledged(
-    postgres: LocalPostgres, start_website
+    postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     site = ready_site(postgres, start_website, DB_TIMEOUT_SECONDS="5")
     tag = f"burst-{time.monotonic_ns()}"
@@ -98,7 +98,7 @@ def test_a_saturated_pool_sheds_writes_but_stays_ready_and_stores_what_it_acknow
 
 
 def test_a_write_sent_but_not_confirmed_never_says_nothing_was_saved_and_a_retry_stores_once(
-    postgres: LocalPostgres, start_website
+    postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     site = ready_site(postgres, start_website, DB_TIMEOUT_SECONDS="1")
     key = f"lost-answer-{time.monotonic_ns()}"
@@ -118,7 +118,7 @@ def test_a_write_sent_but_not_confirmed_never_says_nothing_was_saved_and_a_retry
 
 
 def test_a_hung_database_gets_an_answer_within_the_timeout(
-    own_postgres: LocalPostgres, start_website
+    own_postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     timeout = 1.0
     site = ready_site(own_postgres, start_website, DB_TIMEOUT_SECONDS=str(timeout))
@@ -165,7 +165,9 @@ def _trickle(port: int, first: bytes, step: bytes, seconds: float) -> tuple[byte
         return received, time.monotonic() - started
 
 
-def test_a_client_trickling_headers_is_disconnected(postgres: LocalPostgres, start_website) -> None:
+def test_a_client_trickling_headers_is_disconnected(
+    postgres: LocalPostgres, start_website: StartWebsite
+) -> None:
     site = ready_site(postgres, start_website, HEADER_TIMEOUT_SECONDS="1")
     received, took = _trickle(site.port, b"GET / HTTP/1.1\r\nHost: t\r\n", b"X", 10)
     assert received == b"" and took < 1 + 1
@@ -173,7 +175,7 @@ def test_a_client_trickling_headers_is_disconnected(postgres: LocalPostgres, sta
 
 
 def test_a_client_trickling_a_body_gets_408_and_is_disconnected(
-    postgres: LocalPostgres, start_website
+    postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     site = ready_site(postgres, start_website, BODY_TIMEOUT_SECONDS="1")
     head = (
@@ -185,7 +187,7 @@ def test_a_client_trickling_a_body_gets_408_and_is_disconnected(
 
 
 def test_shutdown_under_load_does_not_wait_out_idle_connections(
-    postgres: LocalPostgres, start_website
+    postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     """wrk keeps reconnecting (draining answers close each connection), so connections are
     accepted right up to when the listener closes; none may hold the exit back."""

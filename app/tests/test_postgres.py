@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.tests.conftest import website_env
-from app.tests.helpers import call, metric, wait_for
+from app.tests.helpers import StartWebsite, call, metric, wait_for
 from app.tools.localpg import LocalPostgres
 
 pytestmark = pytest.mark.servers
@@ -22,23 +22,30 @@ def count_entries(pg: LocalPostgres) -> int:
     return int(row[0])
 
 
-def test_guest_book_entries_are_stored_in_postgres(postgres: LocalPostgres, start_website) -> None:
+def test_guest_book_entries_are_stored_in_postgres(
+    postgres: LocalPostgres, start_website: StartWebsite
+) -> None:
     site = start_website(website_env(postgres, APP_VERSION="2.0.0", APP_COLOR="blue"))
     wait_for(lambda: call(site.port, "GET", "/readyz").status == 200, "readiness")
     body = json.dumps({"name": "Ann", "message": "stored for real"})
     reply = call(site.port, "POST", "/guestbook", body, JSON)
     assert reply.status == 201, reply.text
+    created = reply.json()
+    assert isinstance(created, dict)
     with postgres.connect() as conn:
         row = conn.execute(
             "SELECT name, message, version, color FROM guestbook_entries WHERE id = %s",
-            (reply.json()["id"],),  # type: ignore[index]
+            (created["id"],),
         ).fetchone()
     assert row == ("Ann", "stored for real", "2.0.0", "blue")
-    listing = call(site.port, "GET", "/guestbook", headers={"Accept": "application/json"})
-    assert listing.json()["entries"][0]["message"] == "stored for real"  # type: ignore[index]
+    listing = call(site.port, "GET", "/guestbook", headers={"Accept": "application/json"}).json()
+    assert isinstance(listing, dict)
+    assert listing["entries"][0]["message"] == "stored for real"
 
 
-def test_a_rejected_body_writes_nothing_to_postgres(postgres: LocalPostgres, start_website) -> None:
+def test_a_rejected_body_writes_nothing_to_postgres(
+    postgres: LocalPostgres, start_website: StartWebsite
+) -> None:
     site = start_website(website_env(postgres))
     wait_for(lambda: call(site.port, "GET", "/readyz").status == 200, "readiness")
     call(site.port, "GET", "/guestbook")  # the table exists from here on
@@ -50,7 +57,7 @@ def test_a_rejected_body_writes_nothing_to_postgres(postgres: LocalPostgres, sta
 
 
 def test_the_site_follows_the_database_going_away_and_coming_back(
-    own_postgres: LocalPostgres, start_website
+    own_postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     pg = own_postgres
     site = start_website(website_env(pg, DB_TIMEOUT_SECONDS="1"))
@@ -86,7 +93,7 @@ def test_the_site_follows_the_database_going_away_and_coming_back(
 
 
 def test_the_site_starts_while_the_database_is_down(
-    own_postgres: LocalPostgres, start_website
+    own_postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     own_postgres.stop()
     site = start_website(website_env(own_postgres, DB_TIMEOUT_SECONDS="1"))
@@ -99,7 +106,7 @@ def test_the_site_starts_while_the_database_is_down(
 
 
 def test_wrong_database_password_fails_readiness_without_showing_it(
-    postgres: LocalPostgres, start_website
+    postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     env = website_env(postgres, DB_PASSWORD="wrong-password-value")
     site = start_website(env)

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from app.tests.conftest import website_env
-from app.tests.helpers import Reply, call, wait_for
+from app.tests.helpers import Reply, StartWebsite, call, wait_for
 from app.tools.localpg import LocalPostgres
 
 pytestmark = pytest.mark.servers
@@ -40,7 +40,9 @@ def insert_is_waiting_for_the_lock(pg: LocalPostgres) -> bool:
     return row is not None and row[0] == 1
 
 
-def test_sigterm_lets_the_request_in_flight_finish(postgres: LocalPostgres, start_website) -> None:
+def test_sigterm_lets_the_request_in_flight_finish(
+    postgres: LocalPostgres, start_website: StartWebsite
+) -> None:
     site = start_website(
         website_env(
             postgres,
@@ -85,7 +87,7 @@ def test_sigterm_lets_the_request_in_flight_finish(postgres: LocalPostgres, star
 
 
 def test_sigterm_when_idle_exits_promptly_and_cleanly(
-    postgres: LocalPostgres, start_website
+    postgres: LocalPostgres, start_website: StartWebsite
 ) -> None:
     site = start_website(website_env(postgres, SHUTDOWN_DRAIN_SECONDS="0"))
     site.terminate()

@@ -148,9 +148,15 @@ def run_wrk(
 def memory_mb(pid: int) -> tuple[float, float]:
     """(current resident set, peak resident set) in MB from /proc."""
     status = Path(f"/proc/{pid}/status").read_text()
-    rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
-    hwm = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
-    return rss / 1024, hwm / 1024
+    return _status_kb(status, "VmRSS") / 1024, _status_kb(status, "VmHWM") / 1024
+
+
+def _status_kb(status: str, key: str) -> int:
+    """A `<key>: <n> kB` line of /proc/<pid>/status, in kB."""
+    found = re.search(rf"^{key}:\s+(\d+) kB$", status, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"/proc status has no {key} line")
+    return int(found.group(1))
 
 
 def median(runs: list[Result]) -> Result:

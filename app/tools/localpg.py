@@ -187,7 +187,7 @@ class LocalPostgres:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
 
-    def connect(self, *, superuser: bool = False, **kwargs: object) -> psycopg.Connection:
+    def connect(self, *, superuser: bool = False, autocommit: bool = False) -> psycopg.Connection:
         return psycopg.connect(
             host=self.host,
             port=self.port,
@@ -196,7 +196,7 @@ class LocalPostgres:
             password=self.password if not superuser else self._superuser_password,
             sslmode="disable",
             connect_timeout=5,
-            **kwargs,  # type: ignore[arg-type]
+            autocommit=autocommit,
         )
 
     def _create_application_role(self) -> None:

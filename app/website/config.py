@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 COLORS = ("blue", "green")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -19,6 +20,8 @@ _STACK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9._:%-]{1,253}$")
 # PostgreSQL identifiers are at most 63 bytes; keep to printable characters without spaces.
 _PG_NAME_RE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,63}$")
+
+T = TypeVar("T")
 
 
 class ConfigError(Exception):
@@ -60,48 +63,66 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Read and validate every variable; raise ConfigError listing all problems."""
         reader = _Reader(env)
-        values = {
-            "app_version": reader.matching(
-                "APP_VERSION", _VERSION_RE, "1-64 characters from A-Z a-z 0-9 . _ + -"
-            ),
-            "app_color": reader.choice("APP_COLOR", COLORS),
-            "stack_name": reader.matching(
-                "STACK_NAME", _STACK_RE, "1-100 characters from A-Z a-z 0-9 . _ -"
-            ),
-            "db_host": reader.matching("DB_HOST", _HOST_RE, "a host name or IP address"),
-            "db_name": reader.matching(
-                "DB_NAME", _PG_NAME_RE, "1-63 characters without spaces or control characters"
-            ),
-            "db_user": reader.matching(
-                "DB_USER", _PG_NAME_RE, "1-63 characters without spaces or control characters"
-            ),
-            "db_password": reader.secret("DB_PASSWORD"),
-            "port": reader.integer("PORT", 8080, 1, 65535),
-            "metrics_port": reader.integer("METRICS_PORT", 9102, 1, 65535),
-            "host": reader.matching(
-                "HOST", _HOST_RE, "an IP address to listen on", default="0.0.0.0"
-            ),
-            "db_port": reader.integer("DB_PORT", 5432, 1, 65535),
-            "db_sslmode": reader.choice("DB_SSLMODE", SSL_MODES, default="require"),
-            "db_timeout_seconds": reader.seconds("DB_TIMEOUT_SECONDS", 2.0, 0.1, 30.0),
-            "db_check_interval_seconds": reader.seconds(
-                "DB_CHECK_INTERVAL_SECONDS", 5.0, 0.1, 300.0
-            ),
-            "shutdown_drain_seconds": reader.seconds("SHUTDOWN_DRAIN_SECONDS", 3.0, 0.0, 120.0),
-            "shutdown_timeout_seconds": reader.seconds(
-                "SHUTDOWN_TIMEOUT_SECONDS", 20.0, 0.1, 120.0
-            ),
-            "header_timeout_seconds": reader.seconds("HEADER_TIMEOUT_SECONDS", 10.0, 0.1, 10.0),
-            "body_timeout_seconds": reader.seconds("BODY_TIMEOUT_SECONDS", 10.0, 0.1, 10.0),
-        }
-        if values["port"] is not None and values["port"] == values["metrics_port"]:
+        app_version = reader.matching(
+            "APP_VERSION", _VERSION_RE, "1-64 characters from A-Z a-z 0-9 . _ + -"
+        )
+        app_color = reader.choice("APP_COLOR", COLORS)
+        stack_name = reader.matching(
+            "STACK_NAME", _STACK_RE, "1-100 characters from A-Z a-z 0-9 . _ -"
+        )
+        db_host = reader.matching("DB_HOST", _HOST_RE, "a host name or IP address")
+        db_name = reader.matching(
+            "DB_NAME", _PG_NAME_RE, "1-63 characters without spaces or control characters"
+        )
+        db_user = reader.matching(
+            "DB_USER", _PG_NAME_RE, "1-63 characters without spaces or control characters"
+        )
+        db_password = reader.secret("DB_PASSWORD")
+        port = reader.integer("PORT", 8080, 1, 65535)
+        metrics_port = reader.integer("METRICS_PORT", 9102, 1, 65535)
+        host = reader.matching("HOST", _HOST_RE, "an IP address to listen on", default="0.0.0.0")
+        db_port = reader.integer("DB_PORT", 5432, 1, 65535)
+        db_sslmode = reader.choice("DB_SSLMODE", SSL_MODES, default="require")
+        db_timeout_seconds = reader.seconds("DB_TIMEOUT_SECONDS", 2.0, 0.1, 30.0)
+        db_check_interval_seconds = reader.seconds("DB_CHECK_INTERVAL_SECONDS", 5.0, 0.1, 300.0)
+        shutdown_drain_seconds = reader.seconds("SHUTDOWN_DRAIN_SECONDS", 3.0, 0.0, 120.0)
+        shutdown_timeout_seconds = reader.seconds("SHUTDOWN_TIMEOUT_SECONDS", 20.0, 0.1, 120.0)
+        header_timeout_seconds = reader.seconds("HEADER_TIMEOUT_SECONDS", 10.0, 0.1, 10.0)
+        body_timeout_seconds = reader.seconds("BODY_TIMEOUT_SECONDS", 10.0, 0.1, 10.0)
+        if port is not None and port == metrics_port:
             reader.problems.append(
-                f"METRICS_PORT={values['metrics_port']} is the website's PORT too "
-                "(allowed: any other port)"
+                f"METRICS_PORT={metrics_port} is the website's PORT too (allowed: any other port)"
             )
         if reader.problems:
             raise ConfigError(reader.problems)
-        return cls(**values)  # type: ignore[arg-type]
+        # A reader answers None only after recording a problem, so from here on none is None.
+        return cls(
+            app_version=_read(app_version),
+            app_color=_read(app_color),
+            stack_name=_read(stack_name),
+            db_host=_read(db_host),
+            db_name=_read(db_name),
+            db_user=_read(db_user),
+            db_password=_read(db_password),
+            port=_read(port),
+            metrics_port=_read(metrics_port),
+            host=_read(host),
+            db_port=_read(db_port),
+            db_sslmode=_read(db_sslmode),
+            db_timeout_seconds=_read(db_timeout_seconds),
+            db_check_interval_seconds=_read(db_check_interval_seconds),
+            shutdown_drain_seconds=_read(shutdown_drain_seconds),
+            shutdown_timeout_seconds=_read(shutdown_timeout_seconds),
+            header_timeout_seconds=_read(header_timeout_seconds),
+            body_timeout_seconds=_read(body_timeout_seconds),
+        )
+
+
+def _read(value: T | None) -> T:
+    """A value a reader accepted (the reader recorded a problem for every None)."""
+    if value is None:
+        raise AssertionError("a reader answered None without recording a problem")
+    return value
 
 
 class _Reader:

@@ -25,10 +25,11 @@ import select
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol, TypedDict, TypeVar
 
 import psycopg
 from psycopg import pq
+from psycopg.rows import class_row
 
 from .config import Settings
 
@@ -79,6 +80,17 @@ class KeyReused(Exception):
     """An idempotency key already stored a different name or message."""
 
 
+class EntryJson(TypedDict):
+    """An entry as the JSON API answers it (POST /guestbook, GET /guestbook with JSON)."""
+
+    id: int
+    name: str
+    message: str
+    version: str
+    color: str
+    created_at: str  # ISO 8601 with the UTC offset
+
+
 @dataclass(frozen=True)
 class Entry:
     id: int
@@ -88,7 +100,7 @@ class Entry:
     color: str
     created_at: datetime
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> EntryJson:
         return {
             "id": self.id,
             "name": self.name,
@@ -97,6 +109,10 @@ class Entry:
             "color": self.color,
             "created_at": self.created_at.isoformat(),
         }
+
+
+#: Rows of COLUMNS as Entry objects, matched by column name.
+ENTRY = class_row(Entry)
 
 
 @dataclass(frozen=True)
@@ -117,9 +133,27 @@ class Database(Protocol):
     async def close(self) -> None: ...
 
 
+class ConnectParams(TypedDict):
+    """The libpq connection parameters the website sets (names as libpq spells them)."""
+
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str
+    sslmode: str
+    connect_timeout: int
+    application_name: str
+
+
+async def _connect(params: ConnectParams) -> psycopg.AsyncConnection:
+    # Every statement stands alone: no transaction is left open on a pooled connection.
+    return await psycopg.AsyncConnection.connect(autocommit=True, **params)
+
+
 class _Pool:
-    def __init__(self, connect_kwargs: dict[str, object], size: int) -> None:
-        self._kwargs = connect_kwargs
+    def __init__(self, params: ConnectParams, size: int) -> None:
+        self._params = params
         self._idle: list[psycopg.AsyncConnection] = []
         self._slots = asyncio.Semaphore(size)
         self._waiting = 0
@@ -151,7 +185,7 @@ class _Pool:
                 await _close_quietly(conn)
                 conn = None
         if conn is None:
-            conn = await psycopg.AsyncConnection.connect(**self._kwargs)  # type: ignore[arg-type]
+            conn = await _connect(self._params)
         healthy = False
         try:
             yield conn
@@ -208,7 +242,7 @@ class PostgresDatabase:
         self._timeout = settings.db_timeout_seconds
         self._version = settings.app_version
         self._color = settings.app_color
-        self._connect_kwargs: dict[str, object] = {
+        self._connect_params: ConnectParams = {
             "host": settings.db_host,
             "port": settings.db_port,
             "dbname": settings.db_name,
@@ -218,9 +252,8 @@ class PostgresDatabase:
             # libpq wants whole seconds, at least 2 (lower values are raised to 2).
             "connect_timeout": max(2, math.ceil(settings.db_timeout_seconds)),
             "application_name": f"website-{settings.app_color}",
-            "autocommit": True,
         }
-        self._pool = _Pool(self._connect_kwargs, POOL_SIZE)
+        self._pool = _Pool(self._connect_params, POOL_SIZE)
         self._health: psycopg.AsyncConnection | None = None
         self._health_lock = asyncio.Lock()
         self._schema_ready = False
@@ -244,8 +277,8 @@ class PostgresDatabase:
             raise
         if not done:
             task.cancel()
-            self._stragglers.add(task)  # type: ignore[arg-type]
-            task.add_done_callback(self._forget)  # type: ignore[arg-type]
+            self._stragglers.add(task)
+            task.add_done_callback(self._forget)
             error = OutcomeUnknown if unknown[0] else DatabaseUnavailable
             raise error("no answer within the timeout")
         try:
@@ -267,9 +300,7 @@ class PostgresDatabase:
             async with self._health_lock:
                 try:
                     if self._health is None or self._health.closed:
-                        self._health = await psycopg.AsyncConnection.connect(
-                            **self._connect_kwargs  # type: ignore[arg-type]
-                        )
+                        self._health = await _connect(self._connect_params)
                     await self._health.execute("SELECT 1")
                     if not self._schema_ready:
                         await self._create_schema(self._health)
@@ -286,7 +317,7 @@ class PostgresDatabase:
             # Several tasks start at once: serialise the DDL between them.
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('website-schema'))")
             for statement in SCHEMA:
-                await conn.execute(statement)  # type: ignore[arg-type]
+                await conn.execute(statement)
         self._schema_ready = True
         log.info("guest book table is ready")
 
@@ -302,9 +333,9 @@ class PostgresDatabase:
         sent = [False]
 
         async def insert() -> Stored:
-            async with self._pool.connection() as conn:
+            async with self._pool.connection() as conn, conn.cursor(row_factory=ENTRY) as cur:
                 sent[0] = True
-                cur = await conn.execute(
+                await cur.execute(
                     "INSERT INTO guestbook_entries (name, message, version, color, idempotency_key)"
                     " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING"
                     f" RETURNING {COLUMNS}",
@@ -312,13 +343,12 @@ class PostgresDatabase:
                 )
                 row = await cur.fetchone()
                 if row is not None:
-                    return Stored(Entry(*row))
-                cur = await conn.execute(
+                    return Stored(row)
+                await cur.execute(
                     f"SELECT {COLUMNS} FROM guestbook_entries WHERE idempotency_key = %s", (key,)
                 )
-                first = await cur.fetchone()
-            assert first is not None  # the conflicting row exists: rows are never deleted
-            entry = Entry(*first)
+                entry = await cur.fetchone()
+            assert entry is not None  # the conflicting row exists: rows are never deleted
             if (entry.name, entry.message) != (name, message):
                 raise KeyReused("the key was used for a different name or message")
             return Stored(entry, replayed=True)
@@ -330,13 +360,12 @@ class PostgresDatabase:
         await self._pool.acquire_slot()
 
         async def select() -> list[Entry]:
-            async with self._pool.connection() as conn:
-                cur = await conn.execute(
+            async with self._pool.connection() as conn, conn.cursor(row_factory=ENTRY) as cur:
+                await cur.execute(
                     f"SELECT {COLUMNS} FROM guestbook_entries ORDER BY id DESC LIMIT %s",
                     (limit,),
                 )
-                rows = await cur.fetchall()
-            return [Entry(*row) for row in rows]
+                return await cur.fetchall()
 
         return await self._bounded(select, [False])
 

@@ -24,9 +24,12 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import StreamReader
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_server import Server
 
@@ -39,11 +42,27 @@ READ_AT = web.RequestKey("read_at", float)
 Observe = Callable[[str, str, int, float], None]
 
 
+class RunnerOptions(TypedDict, total=False):
+    """The aiohttp runner and connection options the website sets (AppRunner's keywords)."""
+
+    access_log: logging.Logger | None
+    handle_signals: bool
+    shutdown_timeout: float
+    keepalive_timeout: float
+
+
 class WebsiteProtocol(RequestHandler):
     """One client connection; see the module docstring."""
 
     def __init__(
-        self, manager: Server, *, header_timeout: float, observe: Observe, **kwargs: Any
+        self,
+        manager: Server,
+        *,
+        header_timeout: float,
+        observe: Observe,
+        # RequestHandler's own keywords, passed through as aiohttp's Server holds them
+        # (a dict[str, Any] built from the runner's options).
+        **kwargs: Any,
     ) -> None:
         super().__init__(manager, **kwargs)
         self.header_timeout = header_timeout
@@ -159,7 +178,12 @@ class WebsiteRunner(web.AppRunner):
     """An AppRunner whose connections are WebsiteProtocols."""
 
     def __init__(
-        self, app: web.Application, *, header_timeout: float, observe: Observe, **kwargs: Any
+        self,
+        app: web.Application,
+        *,
+        header_timeout: float,
+        observe: Observe,
+        **kwargs: Unpack[RunnerOptions],
     ) -> None:
         super().__init__(app, **kwargs)
         self._header_timeout = header_timeout
@@ -175,10 +199,18 @@ class WebsiteRunner(web.AppRunner):
         server.observe = self._observe
         make_request = server.request_factory
 
-        def request_factory(message: Any, payload: Any, protocol: Any, *args: Any) -> Any:
-            request = make_request(message, payload, protocol, *args)
-            # start() makes requests in the order their headers were read.
-            request[READ_AT] = protocol.pop_read_time()
+        def request_factory(
+            message: RawRequestMessage,
+            payload: StreamReader,
+            protocol: RequestHandler,
+            writer: AbstractStreamWriter,
+            task: asyncio.Task[None],
+        ) -> web.BaseRequest:
+            request = make_request(message, payload, protocol, writer, task)
+            # start() makes requests in the order their headers were read. Every connection
+            # of this server is a WebsiteProtocol (_WebsiteServer.__call__).
+            if isinstance(protocol, WebsiteProtocol):
+                request[READ_AT] = protocol.pop_read_time()
             return request
 
         server.request_factory = request_factory
