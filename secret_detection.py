@@ -50,6 +50,7 @@ def high_entropy_token(text: str) -> str | None:
 
     Hex digests (image digests, hashes) and UUIDs are lower-case only and never match.
     """
+    token: str
     for token in _TOKEN.findall(text):
         classes = (
             any(c.isupper() for c in token),

@@ -10,6 +10,7 @@ entry shows up when those tools are upgraded.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -103,8 +104,12 @@ CPU_UNITS_PER_VCPU = 1024
 
 
 # CloudWatch Logs: the values a log group's retention accepts, in days (CloudWatch Logs API
-# Reference, PutRetentionPolicy, retentionInDays "Valid Values").
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+# Reference, PutRetentionPolicy, retentionInDays: "Possible values are ..."; the same list is
+# AWS::Logs::LogGroup RetentionInDays's enum in the CloudFormation registry).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+    2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
 
 # Fargate's valid task sizes: CPU units -> memory (MiB) allowed with it (the CloudFormation
 # registry's AWS::ECS::TaskDefinition Fargate rules, as cfn-lint ships them; tests compare).
@@ -122,8 +127,8 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
 # ECS deployment strategies: the bounds of each field (ECS API Reference, DeploymentConfiguration:
 # bakeTimeInMinutes 0-1440; CanaryConfiguration canaryPercent 0.1-100.0 and
 # canaryBakeTimeInMinutes 0-1440; LinearConfiguration stepPercent 3.0-100.0 and
-# stepBakeTimeInMinutes 0-1440; DeploymentLifecycleHook's timeout 1-20160 minutes), keyed by the
-# program's own field names.
+# stepBakeTimeInMinutes 0-1440; DeploymentLifecycleHookTimeoutConfiguration timeoutInMinutes
+# 1-20160), keyed by the program's own field names.
 ECS_STRATEGY_BOUNDS: dict[str, tuple[float, float]] = {
     "bake_time_minutes": (0, 1440),
     "canary_percent": (0.1, 100),
@@ -132,12 +137,85 @@ ECS_STRATEGY_BOUNDS: dict[str, tuple[float, float]] = {
     "linear_step_bake_time_minutes": (0, 1440),
     "approval_timeout_minutes": (1, 20160),
 }
-# What ECS takes when a canary or linear configuration leaves a field out (ECS Developer
-# Guide, "Amazon ECS canary deployments" and "Amazon ECS linear deployments").
+# Canary and linear shares are "multiples of 0.1" (the same API Reference pages).
+ECS_TRAFFIC_PERCENT_STEP = 0.1
+# What the program sends when a canary or linear setting is left out. These are the program's
+# own choices, always sent explicitly: ECS's API defaults differ (CanaryConfiguration: 5.0
+# percent and 10 minutes; LinearConfiguration: 10.0 percent and 6 minutes, per the ECS API
+# Reference), and a small first share baked briefly suits a site whose alarms fire in minutes.
 DEFAULT_CANARY_PERCENT = 10.0
 DEFAULT_CANARY_BAKE_MINUTES = 5
 DEFAULT_LINEAR_STEP_PERCENT = 25.0
 DEFAULT_LINEAR_STEP_BAKE_MINUTES = 2
+
+# ---------------------------------------------------------------------------------------------
+# Names and values AWS restricts.
+
+# Region names: two letters, an optional partition marker (-gov, -iso, -isob, ...), a direction
+# and a number, as the regionRegex of botocore's endpoint data describes the aws, aws-cn,
+# aws-us-gov and aws-iso* partitions (endpoints.json, "partitions").
+REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$")
+
+# A DNS name as Route 53 and ACM take it: labels of 1-63 characters of letters, digits and
+# hyphens, no hyphen first or last, at most 253 characters in all (RFC 1035 section 2.3.4; ACM
+# API Reference, DomainNameString: max 253). The program writes names in lower case.
+DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+DNS_NAME_MAX_LENGTH = 253
+
+# RDS CreateDBInstance, DBInstanceIdentifier (RDS API Reference): 1 to 63 letters, digits or
+# hyphens, a letter first, no hyphen last and no two in a row (stored in lower case).
+RDS_INSTANCE_IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+RDS_INSTANCE_IDENTIFIER_MAX_LENGTH = 63
+# RDS CreateDBInstance: BackupRetentionPeriod "a value from 0 to 35" (0 turns backups off);
+# MonitoringInterval "Valid Values: 0 | 1 | 5 | 10 | 15 | 30 | 60"; AllocatedStorage for RDS
+# for PostgreSQL on General Purpose (SSD) storage "an integer from 20 to 65536" GiB.
+RDS_BACKUP_RETENTION_DAYS = (0, 35)
+# RDS instance classes: `db.` + an EC2-style family and generation with attributes + a size
+# (RDS User Guide, "DB instance class types"), e.g. db.t4g.micro, db.r7g.2xlarge.
+_SIZE = r"(nano|micro|small|medium|large|xlarge|[1-9][0-9]*xlarge|metal(-[0-9]+xl)?)"
+RDS_INSTANCE_CLASS = re.compile(rf"^db\.[a-z]+[1-9][a-z0-9]*\.{_SIZE}$")
+# RDS for PostgreSQL, CreateDBInstance DBName: 1 to 63 letters, digits or underscores, a letter
+# first. The program writes names in lower case and holds the master user to the same form.
+POSTGRES_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+RDS_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+RDS_GP_STORAGE_GIB = (20, 65536)
+
+# ECS CreateCapacityProvider, name (ECS API Reference): up to 255 letters, digits, underscores
+# and hyphens, and it "can't be prefixed with aws, ecs, or fargate".
+CAPACITY_PROVIDER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+CAPACITY_PROVIDER_RESERVED_PREFIXES = ("aws", "ecs", "fargate")
+
+# S3 bucket names are at most 63 characters (S3 User Guide, "General purpose bucket naming
+# rules"); the AWS provider's `bucket_prefix` is therefore at most 37 characters, leaving room
+# for the 26-character unique suffix it appends (pulumi_aws.s3.Bucket, bucket_prefix: "Must be
+# lowercase and less than or equal to 37 characters in length").
+S3_BUCKET_NAME_MAX_LENGTH = 63
+S3_BUCKET_PREFIX_MAX_LENGTH = 37
+
+# ELB target groups (ELB API Reference, CreateTargetGroup; the same bounds in the
+# CloudFormation registry's AWS::ElasticLoadBalancingV2::TargetGroup): health check interval
+# 5-300 s, timeout 2-120 s, healthy and unhealthy thresholds 2-10, path 1-1024 characters; the
+# deregistration_delay.timeout_seconds attribute 0-3600 s (TargetGroupAttribute).
+TARGET_GROUP_BOUNDS: dict[str, tuple[int, int]] = {
+    "health_check_interval_seconds": (5, 300),
+    "health_check_timeout_seconds": (2, 120),
+    "healthy_threshold": (2, 10),
+    "unhealthy_threshold": (2, 10),
+    "deregistration_delay_seconds": (0, 3600),
+}
+TARGET_GROUP_HEALTH_CHECK_PATH_MAX_LENGTH = 1024
+
+# Tags: a value is at most 256 letters, digits, spaces and _ . : / = + - @ (ECS API Reference,
+# Tag; the Tagging AWS Resources User Guide gives the same set for every service).
+TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+TAG_VALUE_MAX_LENGTH = 256
+
+# IAM paths: "/" alone, or "/" + printable ASCII + "/", at most 512 characters (IAM API
+# Reference, pathType). The program takes the stricter form the IAM User Guide ("IAM
+# identifiers") writes names in: segments of letters, digits and + = , . @ _ -.
+IAM_PATH = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
+IAM_PATH_MAX_LENGTH = 512
+
 
 @dataclass(frozen=True)
 class InstanceType:

@@ -1,23 +1,33 @@
 """The AWS facts settings rely on agree with AWS's own data as shipped in the development tools:
-botocore's endpoint data (regions, where a service is offered) and cfn-lint's copy of the
-CloudFormation registry (instance types per region, Fargate task sizes). When a tool upgrade
-brings newer data, a stale table fails here instead of in a deployment."""
+botocore's endpoint data (regions, where a service is offered) and service models (API bounds
+and their documented constraints), cfn-lint's copy of the CloudFormation registry (instance
+types per region, Fargate task sizes, resource property bounds) and the AWS provider's own
+documentation. When a tool upgrade brings newer data, a stale table fails here instead of in a
+deployment."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import botocore
 import cfnlint
+import pulumi_aws
+import pytest
 import yaml
 
 import aws_facts
+import settings
 from settings import FARGATE_SIZES
 
 BOTOCORE = Path(botocore.__file__).parent / "data" / "endpoints.json"
 CFN_EXTENSIONS = Path(cfnlint.__file__).parent / "data" / "schemas" / "extensions"
+CFN_SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas"
+BOTOCORE_MODELS = Path(botocore.__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -100,3 +110,255 @@ def test_fargate_sizes_match_the_registry_schema() -> None:
         for c in cpu:
             allowed.setdefault(int(c), set()).update(int(v) for v in values)
     assert {cpu: set(sizes) for cpu, sizes in FARGATE_SIZES.items()} == allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds and names, against botocore's service models and cfn-lint's registry schemas.
+
+
+@cache
+def service_model(service: str) -> dict[str, Any]:
+    (path,) = sorted((BOTOCORE_MODELS / service).glob("*/service-2.json*"))[-1:]
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    document: dict[str, Any] = json.loads(raw)
+    return document
+
+
+def shape(service: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = service_model(service)["shapes"][name]
+    return found
+
+
+def member_doc(service: str, structure: str, member: str) -> str:
+    """A member's documentation as plain text (tags dropped, spaces collapsed)."""
+    html = shape(service, structure)["members"][member].get("documentation", "")
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def registry_schema(resource_type: str) -> dict[str, Any]:
+    index = json.loads((CFN_SCHEMAS / "providers" / "us-east-1.json").read_text())
+    document: dict[str, Any] = json.loads(
+        (CFN_SCHEMAS / "resources" / f"{index[resource_type]}.json").read_text()
+    )
+    return document
+
+
+def test_settings_re_export_the_facts_they_use() -> None:
+    assert settings.FARGATE_SIZES is aws_facts.FARGATE_SIZES
+    assert settings.LOG_RETENTION_DAYS is aws_facts.LOG_RETENTION_DAYS
+
+
+def test_log_retention_days_are_the_ones_cloudwatch_logs_accepts() -> None:
+    enum = registry_schema("AWS::Logs::LogGroup")["properties"]["RetentionInDays"]["enum"]
+    assert list(aws_facts.LOG_RETENTION_DAYS) == enum
+    text = " ".join(re.sub(r"<[^>]+>", " ", shape("logs", "Days")["documentation"]).split())
+    listed = re.search(r"Possible values are: ([0-9, and]+)\.", text)
+    assert listed is not None
+    assert tuple(int(n) for n in re.findall(r"[0-9]+", listed.group(1))) == (
+        aws_facts.LOG_RETENTION_DAYS
+    )
+
+
+def test_strategy_bounds_are_the_ones_ecs_takes() -> None:
+    definitions = registry_schema("AWS::ECS::Service")["definitions"]
+
+    def bounds(definition: str, prop: str) -> tuple[float, float]:
+        entry = definitions[definition]["properties"][prop]
+        return entry["minimum"], entry["maximum"]
+
+    hook = shape("ecs", "DeploymentLifecycleHookDuration")
+    assert {
+        "bake_time_minutes": bounds("DeploymentConfiguration", "BakeTimeInMinutes"),
+        "canary_percent": bounds("CanaryConfiguration", "CanaryPercent"),
+        "canary_bake_time_minutes": bounds("CanaryConfiguration", "CanaryBakeTimeInMinutes"),
+        "linear_step_percent": bounds("LinearConfiguration", "StepPercent"),
+        "linear_step_bake_time_minutes": bounds("LinearConfiguration", "StepBakeTimeInMinutes"),
+        "approval_timeout_minutes": (hook["min"], hook["max"]),
+    } == aws_facts.ECS_STRATEGY_BOUNDS
+    for structure, member in (
+        ("CanaryConfiguration", "canaryPercent"),
+        ("LinearConfiguration", "stepPercent"),
+    ):
+        step = f"multiples of {aws_facts.ECS_TRAFFIC_PERCENT_STEP:g}"
+        assert step in member_doc("ecs", structure, member), member
+
+
+def test_the_programs_strategy_defaults_lie_within_the_bounds() -> None:
+    bounds = aws_facts.ECS_STRATEGY_BOUNDS
+    for name, value in (
+        ("canary_percent", aws_facts.DEFAULT_CANARY_PERCENT),
+        ("canary_bake_time_minutes", aws_facts.DEFAULT_CANARY_BAKE_MINUTES),
+        ("linear_step_percent", aws_facts.DEFAULT_LINEAR_STEP_PERCENT),
+        ("linear_step_bake_time_minutes", aws_facts.DEFAULT_LINEAR_STEP_BAKE_MINUTES),
+    ):
+        low, high = bounds[name]
+        assert low <= value <= high, name
+    # The program sends its defaults explicitly: they are its own, not ECS's (5.0 and 10).
+    assert "The default value is 5.0." in member_doc("ecs", "CanaryConfiguration", "canaryPercent")
+
+
+def test_the_documented_strategy_ranges_are_the_facts() -> None:
+    docs = {row[0]: row[3] for row in settings.reference_rows()}
+    assert "(0.1-100, default 10)" in docs["deployment.canaryPercent"]
+    assert "(0-1440, default 5)" in docs["deployment.canaryBakeTimeMinutes"]
+    assert "(3-100, default 25)" in docs["deployment.linearStepPercent"]
+    assert "(0-1440, default 2)" in docs["deployment.linearStepBakeTimeMinutes"]
+    assert "(1-20160)" in docs["deployment.approvalTimeoutMinutes"]
+
+
+def test_region_names_match_every_region_of_the_partitions() -> None:
+    partitions = json.loads(BOTOCORE.read_text())["partitions"]
+    names = [
+        region
+        for partition in partitions
+        if partition["partition"] in ("aws", "aws-cn", "aws-us-gov")
+        or partition["partition"].startswith("aws-iso")
+        for region in partition["regions"]
+    ]
+    assert len(names) > 30
+    for name in names:
+        assert aws_facts.REGION_NAME.match(name), name
+    for name in ("us-east", "US-EAST-1", "useast1", "us-east-1a", ""):
+        assert not aws_facts.REGION_NAME.match(name), name
+
+
+def test_rds_instance_identifier_rule_is_the_apis() -> None:
+    text = member_doc("rds", "CreateDBInstanceMessage", "DBInstanceIdentifier")
+    assert (
+        f"Must contain from 1 to {aws_facts.RDS_INSTANCE_IDENTIFIER_MAX_LENGTH} letters, "
+        "numbers, or hyphens"
+    ) in text
+    assert "First character must be a letter" in text
+    assert "Can't end with a hyphen or contain two consecutive hyphens" in text
+    pattern = aws_facts.RDS_INSTANCE_IDENTIFIER
+    for good in ("ecs-platform-stage", "a", "db1-x2"):
+        assert pattern.match(good), good
+    for bad in ("1db", "db-", "db--x", "-db", "db_x"):
+        assert not pattern.match(bad), bad
+
+
+def test_rds_backup_monitoring_and_storage_bounds_are_the_apis() -> None:
+    backup = member_doc("rds", "CreateDBInstanceMessage", "BackupRetentionPeriod")
+    low, high = aws_facts.RDS_BACKUP_RETENTION_DAYS
+    assert f"Must be a value from {low} to {high}" in backup
+    monitoring = member_doc("rds", "CreateDBInstanceMessage", "MonitoringInterval")
+    intervals = " | ".join(str(i) for i in aws_facts.RDS_MONITORING_INTERVALS)
+    assert f"Valid Values: {intervals}" in monitoring
+    storage = member_doc("rds", "CreateDBInstanceMessage", "AllocatedStorage")
+    postgres = storage.split("RDS for PostgreSQL", 1)[1]
+    low, high = aws_facts.RDS_GP_STORAGE_GIB
+    assert re.search(
+        rf"General Purpose \(SSD\) storage \(gp2, gp3\): Must be an integer from {low} to {high}",
+        postgres,
+    )
+
+
+def test_rds_instance_classes_for_postgres_match_the_pattern() -> None:
+    data = json.loads(
+        (CFN_EXTENSIONS / "aws_rds_dbinstance" / "dbinstanceclass_enum.json").read_text()
+    )
+    classes = {
+        name
+        for rule in data["us-east-1"]["allOf"]
+        if rule["if"]["properties"].get("Engine", {}).get("const") == "postgres"
+        for name in rule["then"]["properties"]["DBInstanceClass"]["enum"]
+    }
+    assert len(classes) > 50
+    unmatched = sorted(c for c in classes if not aws_facts.RDS_INSTANCE_CLASS.match(c))
+    assert unmatched == []
+
+
+def test_postgres_names_follow_the_dbname_rule() -> None:
+    text = member_doc("rds", "CreateDBInstanceMessage", "DBName")
+    postgres = text.split("RDS for PostgreSQL", 1)[1]
+    assert "Must contain 1 to 63 letters, numbers, or underscores" in postgres
+    assert "Must begin with a letter" in postgres
+    assert aws_facts.POSTGRES_NAME.match("a" * 63)
+    assert not aws_facts.POSTGRES_NAME.match("a" * 64)
+
+
+def test_capacity_provider_names_follow_the_apis_rule() -> None:
+    text = member_doc("ecs", "CreateCapacityProviderRequest", "name")
+    assert "Up to 255 characters are allowed" in text
+    reserved = re.search(r"can't be prefixed with (.*)\.", text)
+    assert reserved is not None
+    assert tuple(re.findall(r"[a-z]+", reserved.group(1).replace(" or ", " "))) == (
+        aws_facts.CAPACITY_PROVIDER_RESERVED_PREFIXES
+    )
+    assert aws_facts.CAPACITY_PROVIDER_NAME.fullmatch("cp-x" + "y" * 251)
+    assert not aws_facts.CAPACITY_PROVIDER_NAME.fullmatch("y" * 256)
+
+
+def test_bucket_prefix_limit_is_the_providers() -> None:
+    source = (Path(pulumi_aws.__file__).parent / "s3" / "bucket.py").read_text()
+    limit = aws_facts.S3_BUCKET_PREFIX_MAX_LENGTH
+    assert f"less than or equal to {limit} characters in length" in source
+    bucket = registry_schema("AWS::S3::Bucket")["properties"]["BucketName"]
+    assert bucket["maxLength"] == aws_facts.S3_BUCKET_NAME_MAX_LENGTH
+
+
+def test_the_stack_name_limit_keeps_the_access_log_prefix_within_it() -> None:
+    # The longest stack name settings accept makes a prefix of exactly the provider's limit.
+    longest = "a" * 14
+    settings.load_settings(
+        longest,
+        {"tags": {"owner": "o", "costCentre": "c"}, "dns": {"domain": "www.example.com"}},
+    )
+    prefix = settings.deployment.access_log_bucket_prefix(longest)
+    assert len(prefix) == aws_facts.S3_BUCKET_PREFIX_MAX_LENGTH == 37
+    with pytest.raises(settings.SettingsError):
+        settings.load_settings(
+            longest + "a",
+            {"tags": {"owner": "o", "costCentre": "c"}, "dns": {"domain": "www.example.com"}},
+        )
+
+
+def test_target_group_bounds_are_the_registrys() -> None:
+    props = registry_schema("AWS::ElasticLoadBalancingV2::TargetGroup")["properties"]
+    for name, prop in (
+        ("health_check_interval_seconds", "HealthCheckIntervalSeconds"),
+        ("health_check_timeout_seconds", "HealthCheckTimeoutSeconds"),
+        ("healthy_threshold", "HealthyThresholdCount"),
+        ("unhealthy_threshold", "UnhealthyThresholdCount"),
+    ):
+        assert aws_facts.TARGET_GROUP_BOUNDS[name] == (
+            props[prop]["minimum"],
+            props[prop]["maximum"],
+        ), name
+    assert props["HealthCheckPath"]["maxLength"] == (
+        aws_facts.TARGET_GROUP_HEALTH_CHECK_PATH_MAX_LENGTH
+    )
+    attribute = member_doc("elbv2", "TargetGroupAttribute", "Key")
+    low, high = aws_facts.TARGET_GROUP_BOUNDS["deregistration_delay_seconds"]
+    assert f"The range is {low}-{high} seconds" in attribute
+
+
+def test_iam_paths_the_program_takes_are_ones_iam_takes() -> None:
+    path_type = shape("iam", "pathType")
+    assert path_type["max"] == aws_facts.IAM_PATH_MAX_LENGTH
+    iam = re.compile(f"^(?:{path_type['pattern']})$")
+    for path in ("/", "/ecs-platform/", "/a/b.c/", "/x+y=z,@_-/"):
+        assert aws_facts.IAM_PATH.match(path), path
+        assert iam.match(path), path
+    for path in ("ecs-platform/", "/ecs-platform", "//"):
+        assert not aws_facts.IAM_PATH.match(path), path
+
+
+def test_dns_name_bounds_are_the_ones_acm_takes() -> None:
+    domain = shape("acm", "DomainNameString")
+    assert domain["max"] == aws_facts.DNS_NAME_MAX_LENGTH
+    # ACM's labels: up to 62 characters and a last one that is no hyphen, i.e. 63 in all.
+    assert "{0,62}[A-Za-z0-9]" in domain["pattern"]
+    assert aws_facts.DNS_LABEL.match("a" * 63)
+    assert not aws_facts.DNS_LABEL.match("a" * 64)
+    assert not aws_facts.DNS_LABEL.match("-a") and not aws_facts.DNS_LABEL.match("a-")
+
+
+def test_tag_values_fit_what_aws_takes() -> None:
+    value = shape("ecs", "TagValue")
+    assert value["max"] == aws_facts.TAG_VALUE_MAX_LENGTH
+    assert aws_facts.TAG_VALUE.match("a" * aws_facts.TAG_VALUE_MAX_LENGTH)
+    assert not aws_facts.TAG_VALUE.match("a" * (aws_facts.TAG_VALUE_MAX_LENGTH + 1))
+    for char in "_.:/=+-@ ":
+        assert char in value["pattern"] or char == " ", char
+        assert aws_facts.TAG_VALUE.match(f"a{char}b"), char

@@ -17,8 +17,7 @@ import pytest
 
 import aws_facts
 import settings
-from offline_plan.mocks import RecordedResource
-from offline_plan.render import render_config
+from mock_engine import RecordedResource, render_config
 from settings import SettingsError, load_settings
 
 STAGE: dict[str, Any] = {
@@ -840,6 +839,115 @@ def test_a_component_check_fails_in_settings_before_anything_is_declared(
     text = declared_by(raw, stack, region)
     assert f"ecs-platform:{key} = " in text
     assert "Traceback" not in text and "ValueError" not in text
+
+
+# Every range, allowed value and cross-area rule a component's Args class checked on what a user
+# types is checked by settings, with the message naming the key: one case per such check.
+_NO_DOMAIN = {"domain": ""}
+ARGS_CHECKS_IN_SETTINGS = [
+    # BlueGreen's DeploymentStrategy: fields per strategy, ECS's bounds, the approval gate.
+    ("canary field on linear", config(deployment={"strategy": "linear", "canaryPercent": 20}),
+     "deployment.canaryPercent", "applies only to strategy 'canary'"),
+    ("linear field on canary", config(deployment={"strategy": "canary", "linearStepBakeTimeMinutes": 2}),
+     "deployment.linearStepBakeTimeMinutes", "applies only to strategy 'linear'"),
+    ("canary share too small", config(deployment={"strategy": "canary", "canaryPercent": 0.05}),
+     "deployment.canaryPercent", "must be between 0.1 and 100"),
+    ("canary bake too long", config(deployment={"strategy": "canary", "canaryBakeTimeMinutes": 1441}),
+     "deployment.canaryBakeTimeMinutes", "must be between 0 and 1440"),
+    ("linear step too small", config(deployment={"strategy": "linear", "linearStepPercent": 2}),
+     "deployment.linearStepPercent", "must be between 3 and 100"),
+    ("linear bake negative", config(deployment={"strategy": "linear", "linearStepBakeTimeMinutes": -1}),
+     "deployment.linearStepBakeTimeMinutes", "must be between 0 and 1440"),
+    ("bake too long", config(deployment={"bakeTimeMinutes": 1441}),
+     "deployment.bakeTimeMinutes", "must be between 0 and 1440"),
+    ("approval timeout zero", config(deployment={"approvalTimeoutMinutes": 0}),
+     "deployment.approvalTimeoutMinutes", "must be between 1 and 20160"),
+    ("approval timeout too long", config(deployment={"approvalTimeoutMinutes": 20161}),
+     "deployment.approvalTimeoutMinutes", "must be between 1 and 20160"),
+    ("approval gate on rolling", config(deployment={"strategy": "rolling", "approvalGate": True}),
+     "deployment.approvalGate", "needs a traffic-shifting strategy"),
+    # BlueGreenArgs: a certificate or plain HTTP, a test port of its own, health check timing.
+    ("no domain and no plain http", config(dns=_NO_DOMAIN, observability={"syntheticProbe": False}),
+     "dns.domain", "is required to serve HTTPS"),
+    ("plain http with a domain", config(deployment={"insecureAllowPlainHttp": True}),
+     "deployment.insecureAllowPlainHttp", "must be false when dns.domain is set"),
+    ("test listener on 443", config(deployment={"testListenerPort": 443}),
+     "deployment.testListenerPort", "must be between 1024 and 65535"),
+    ("health check timeout not below interval",
+     config(deployment={"healthCheckTimeoutSeconds": 10, "healthCheckIntervalSeconds": 10}),
+     "deployment.healthCheckTimeoutSeconds", "must be less than healthCheckIntervalSeconds"),
+    ("test listener open to all", config(deployment={"testListenerCidrs": ["0.0.0.0/0"]}),
+     "deployment.testListenerCidrs", "the whole internet"),
+    # DnsArgs: a well-formed domain inside its zone.
+    ("malformed domain", config(dns={"domain": "www..example.com"}),
+     "dns.domain", "must be a lower-case DNS name"),
+    ("domain outside its zone", config(dns={"zoneName": "example.org"}),
+     "dns.zoneName", "must be the domain stage.example.com or one of its parents"),
+    # EcsServiceArgs: a Fargate size, counts in order, the Spot share.
+    ("not a fargate size", config(service={"cpu": 256, "memory": 4096}),
+     "service.memory", "must be a Fargate memory size for cpu 256"),
+    ("floor above ceiling", config(service={"minCount": 3, "maxCount": 2, "desiredCount": 2}),
+     "service.minCount", "must not exceed maxCount (2)"),
+    ("desired above ceiling", config(service={"desiredCount": 5, "maxCount": 2}),
+     "service.desiredCount", "must lie between minCount (1) and maxCount (2)"),
+    ("no tasks", config(service={"minCount": 0}),
+     "service.minCount", "must be between 1 and 100"),
+    ("spot share above 100", config(service={"fargateSpotPercent": 101}),
+     "service.fargateSpotPercent", "must be between 0 and 100"),
+    ("spot on ec2", config(service={"capacity": "ec2", "fargateSpotPercent": 50}),
+     "service.fargateSpotPercent", "applies only to capacity fargate"),
+    # NetworkArgs: 1 to 6 AZs; the NAT instances' role is scoped by the stack's tags.
+    ("seven azs", config(network={"azCount": 7}), "network.azCount", "must be between 1 and 6"),
+    ("no owner tag", {**config(), "tags": {"costCentre": "cc-1"}}, "tags.owner", "is required"),
+    # ObservabilityArgs: thresholds, periods, retention, the e-mail and the probe's name.
+    ("error rate zero", config(observability={"errorRatePercent": 0}),
+     "observability.errorRatePercent", "must be between 0.1 and 100"),
+    ("cpu alarm above 100", config(observability={"cpuPercent": 101}),
+     "observability.cpuPercent", "must be between 1 and 100"),
+    ("memory alarm zero", config(observability={"memoryPercent": 0}),
+     "observability.memoryPercent", "must be between 1 and 100"),
+    ("database cpu alarm zero", config(observability={"databaseCpuPercent": 0}),
+     "observability.databaseCpuPercent", "must be between 1 and 100"),
+    ("latency alarm too small", config(observability={"p99LatencySeconds": 0.001}),
+     "observability.p99LatencySeconds", "must be between 0.01 and 60"),
+    ("free storage alarm too small", config(observability={"databaseFreeStorageGb": 0.1}),
+     "observability.databaseFreeStorageGb", "must be between 0.5 and 10000"),
+    ("connections alarm zero", config(observability={"databaseConnections": 0}),
+     "observability.databaseConnections", "must be between 1 and 100000"),
+    ("eleven evaluation periods", config(observability={"alarmEvaluationPeriods": 11}),
+     "observability.alarmEvaluationPeriods", "must be between 1 and 10"),
+    ("alarm period of 45 s", config(observability={"alarmPeriodSeconds": 45}),
+     "observability.alarmPeriodSeconds", "must be one of 10, 30, 60, 300"),
+    ("retention logs refuse", config(observability={"logRetentionDays": 2}),
+     "observability.logRetentionDays", "must be one of 1, 3, 5, 7"),
+    ("alarm e-mail without @", config(observability={"alarmEmail": "oncall.example.com"}),
+     "observability.alarmEmail", "must be an e-mail address"),
+    ("probe without a name",
+     config(dns=_NO_DOMAIN, deployment={"insecureAllowPlainHttp": True}),
+     "observability.syntheticProbe", "needs dns.domain"),
+    # RegistryArgs: an image by digest.
+    ("image by tag", config(release={"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"}),
+     "release.image", "must be an image referenced by digest"),
+    # DatabaseArgs: storage autoscaling above the allocation, RDS's backup window.
+    ("ceiling below allocation", config(database={"allocatedStorageGb": 200, "maxAllocatedStorageGb": 100}),
+     "database.maxAllocatedStorageGb", "must be at least allocatedStorageGb (200)"),
+    ("backups kept too long", config(database={"backupRetentionDays": 36}),
+     "database.backupRetentionDays", "must be between 1 and 35"),
+    ("backups off", config(database={"backupRetentionDays": 0}),
+     "database.backupRetentionDays", "must be between 1 and 35"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "allowed"),
+    [pytest.param(r, k, a, id=i) for i, r, k, a in ARGS_CHECKS_IN_SETTINGS],
+)
+def test_every_args_check_on_user_input_is_a_settings_check(
+    raw: dict[str, Any], key: str, allowed: str
+) -> None:
+    found = [m for m in messages(raw) if m.startswith(f"ecs-platform:{key} = ")]
+    assert found, messages(raw)
+    assert any(allowed in m for m in found), found
 
 
 def test_built_image_architecture_is_the_one_the_registry_builds() -> None:

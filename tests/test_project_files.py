@@ -1,4 +1,4 @@
-"""Project files that are generated from settings.py stay in step with it."""
+"""Project files that are generated from the settings package stay in step with it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 import settings
-from scripts.gen_pulumi_yaml import TABLE_END, TABLE_START, project_document, readme_with_table
+from scripts.gen_pulumi_yaml import CONFIGURATION_DOC, configuration_doc, project_document
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,12 +35,13 @@ def test_every_declared_key_has_a_type_and_a_description() -> None:
         assert entry["description"], key
 
 
-def test_readme_configuration_table_matches_settings() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert TABLE_START in readme and TABLE_END in readme
-    assert readme == readme_with_table(readme), "run: python scripts/gen_pulumi_yaml.py"
+def test_configuration_reference_matches_settings() -> None:
+    reference = (ROOT / CONFIGURATION_DOC).read_text()
+    assert reference.startswith("# Configuration reference\n")
+    assert "| key | type | default | meaning |\n|---|---|---|---|\n" in reference
+    assert reference == configuration_doc(), "run: python scripts/gen_pulumi_yaml.py"
     for key, *_ in settings.reference_rows():
-        assert f"| `{key}` |" in readme
+        assert f"| `{key}` |" in reference
 
 
 def test_every_stack_file_key_is_in_the_reference() -> None:

@@ -8,9 +8,17 @@ from typing import Any
 import pytest
 
 import settings
-from offline_plan.mocks import RecordedResource
-from offline_plan.render import read_stack_config, render_config
-from settings import SettingsError, load_settings, plan_subnets
+from mock_engine import RecordedResource, render_config
+from settings import (
+    SettingsError,
+    StackFile,
+    StackFileError,
+    load_settings,
+    plan_subnets,
+    read_stack,
+    secret_placeholder,
+    stack_names,
+)
 
 VALID: dict[str, Any] = {
     "tags": {"owner": "web-platform", "costCentre": "cc-1"},
@@ -344,18 +352,15 @@ def test_missing_region_is_reported() -> None:
 
 
 def test_secret_placeholder_never_passes_as_a_value() -> None:
-    config, secrets = read_stack_config("stage")
+    stack_file = read_stack("stage")
+    config, secrets = stack_file.config, list(stack_file.secret_keys)
     assert secrets == [] or all(config[k].startswith("<secret ") for k in secrets)
 
 
 def test_shipped_stack_files_load() -> None:
     for stack in ("stage", "prod"):
-        config, _ = read_stack_config(stack)
-        raw = {
-            k.split(":", 1)[1]: settings._decode(v)
-            for k, v in config.items()
-            if k.startswith("ecs-platform:")
-        }
+        config = read_stack(stack).config
+        raw = settings.decode_config(config)
         loaded = load_settings(stack, raw, region=config["aws:region"])
         assert loaded.stack == stack
 
@@ -374,3 +379,148 @@ def test_a_reason_that_looks_like_json_stays_text() -> None:
     assert raw["acknowledgeUnsafeProduction"] == "true"
     assert raw["production"] is True
     assert raw["network"] == {"azCount": 3}
+
+
+# ---------------------------------------------------------------------------------------------
+# The one stack reader: a stack file read as the Pulumi CLI hands it to the program.
+
+
+def _stack_dir(tmp_path: Any, text: str, stack: str = "dev") -> Any:
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(text)
+    return tmp_path
+
+
+def test_shipped_stacks_are_listed_and_read() -> None:
+    assert stack_names() == ["prod", "stage"]
+    for stack in ("stage", "prod"):
+        stack_file = read_stack(stack)
+        assert stack_file.stack == stack
+        assert stack_file.path.name == f"Pulumi.{stack}.yaml"
+        assert stack_file.region == "us-east-1"
+        assert stack_file.settings().stack == stack
+    assert read_stack("prod").production is True
+    assert read_stack("stage").production is False
+
+
+def test_values_arrive_as_the_cli_passes_them(tmp_path: Any) -> None:
+    project = _stack_dir(
+        tmp_path,
+        "config:\n"
+        "  aws:region: eu-west-1\n"
+        "  ecs-platform:acknowledgeUnsafeProduction: 'true'\n"
+        "  ecs-platform:production: true\n"
+        "  ecs-platform:network:\n"
+        "    azCount: 3\n"
+        "  ecs-platform:release:\n"
+        "    image: '123'\n"
+        "  ecs-platform:tags: [a, 1]\n",
+    )
+    stack_file = read_stack("dev", project)
+    assert stack_file.config == {
+        "aws:region": "eu-west-1",
+        "ecs-platform:acknowledgeUnsafeProduction": "true",
+        "ecs-platform:production": "true",
+        "ecs-platform:network": '{"azCount": 3}',
+        "ecs-platform:release": '{"image": "123"}',
+        "ecs-platform:tags": '["a", 1]',
+    }
+    assert stack_file.region == "eu-west-1"
+    assert stack_file.secret_keys == ()
+    assert stack_file.production is True
+    decoded = settings.decode_config(stack_file.config)
+    # A reason written as the plain string "true" stays text, as the program reads it.
+    assert decoded["acknowledgeUnsafeProduction"] == "true"
+    assert decoded["production"] is True
+    assert decoded["network"] == {"azCount": 3}
+
+
+def test_the_plan_and_the_program_decode_alike(tmp_path: Any) -> None:
+    import pulumi.runtime
+
+    stack_file = read_stack("prod")
+    pulumi.runtime.set_all_config(dict(stack_file.config))
+    assert settings.raw_project_config() == settings.decode_config(stack_file.config)
+
+
+def test_a_missing_region_is_empty_and_settings_say_so(tmp_path: Any) -> None:
+    stack_file = read_stack("dev", _stack_dir(tmp_path, "config: {}\n"))
+    assert stack_file.region == ""
+    assert stack_file.production is False
+    with pytest.raises(SettingsError) as caught:
+        stack_file.settings()
+    assert "aws:region" in str(caught.value)
+
+
+def test_secure_values_are_placeholders_and_never_echoed(tmp_path: Any) -> None:
+    cipher = "AAABAKzP0q7cipherTextThatMustNotLeak"
+    project = _stack_dir(
+        tmp_path,
+        f"config:\n  aws:region: us-east-1\n  ecs-platform:release:\n    secure: {cipher}\n",
+    )
+    stack_file = read_stack("dev", project)
+    assert stack_file.secret_keys == ("ecs-platform:release",)
+    assert stack_file.config["ecs-platform:release"] == secret_placeholder("ecs-platform:release")
+    assert secret_placeholder("ecs-platform:release") == "<secret ecs-platform:release>"
+    assert cipher not in repr(stack_file)
+    with pytest.raises(SettingsError) as caught:
+        stack_file.settings()
+    assert cipher not in str(caught.value)
+
+
+def test_a_secure_value_on_a_broken_line_is_not_quoted(tmp_path: Any) -> None:
+    cipher = "AAABAKzP0q7cipherTextThatMustNotLeak"
+    project = _stack_dir(tmp_path, f"config:\n  ecs-platform:x: {{secure: {cipher}: [\n")
+    with pytest.raises(StackFileError) as caught:
+        read_stack("dev", project)
+    assert "Pulumi.dev.yaml is not valid YAML" in str(caught.value)
+    assert cipher not in str(caught.value)
+
+
+def test_a_missing_stack_file_names_the_stacks_that_exist(tmp_path: Any) -> None:
+    _stack_dir(tmp_path, "config: {}\n", stack="qa")
+    with pytest.raises(StackFileError) as caught:
+        read_stack("dev", tmp_path)
+    assert str(caught.value) == "no stack file Pulumi.dev.yaml for stack 'dev' (stacks: qa)"
+    with pytest.raises(StackFileError) as none:
+        read_stack("dev", tmp_path / "empty")
+    assert "(stacks: none)" in str(none.value)
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "config: [a, b]\n", "config:\n"])
+def test_a_stack_file_that_is_not_a_mapping_is_refused(tmp_path: Any, text: str) -> None:
+    with pytest.raises(StackFileError) as caught:
+        read_stack("dev", _stack_dir(tmp_path, text))
+    assert str(caught.value) == "Pulumi.dev.yaml must be a mapping with a 'config' mapping"
+
+
+def test_a_stack_file_is_a_frozen_value() -> None:
+    stack_file = read_stack("stage")
+    assert isinstance(stack_file, StackFile)
+    with pytest.raises(AttributeError):
+        stack_file.stack = "prod"  # type: ignore[misc]
+
+
+def test_the_settings_package_imports_one_way() -> None:
+    """Area modules build on the engine only (and the shared field checks); the feasibility
+    table, the stack, its readers and its docs sit above them; nothing imports the package
+    root from inside, so there is no cycle."""
+    import ast
+    import graphlib
+    from pathlib import Path
+
+    package = Path(settings.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("settings"):
+                assert node.module != "settings", f"{path.name} imports the package root"
+                deps.add(str(node.module).split(".", 1)[1])
+            if isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] == "settings" for a in node.names), path.name
+        graph[path.stem] = deps
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # raises on a cycle
+    assert graph["engine"] == set() and order[0] == "engine"
+    areas = ("tags", "network", "dns", "database", "bastion", "service", "deployment")
+    for area in (*areas, "observability", "iam", "release"):
+        assert graph[area] <= {"engine", "fields"}, area
