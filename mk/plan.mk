@@ -14,6 +14,7 @@ plan-diff: venv ## what differs between stage and prod: resources, settings, cos
 	$(PY) -m offline_plan --stack stage --stack prod --diff --no-diagram
 
 plan-json: venv ## build/plan/<stack>.json and <stack>.md (the pull-request summary) for each stack
+	@scripts/ensure-debs.sh graphviz
 	@set -e; for s in $(PLAN_STACKS); do \
 	  $(PY) -m offline_plan --stack $$s --diagram-dir $(PLAN_DIR) \
 	    --json $(PLAN_DIR)/$$s.json --markdown $(PLAN_DIR)/$$s.md > /dev/null; \
@@ -21,4 +22,5 @@ plan-json: venv ## build/plan/<stack>.json and <stack>.md (the pull-request summ
 	done
 
 plan-bench: venv ## time the plan of each stack, cold (--no-cache) and from the cache (medians)
+	@scripts/ensure-debs.sh graphviz
 	$(PY) scripts/bench_plan.py

@@ -8,8 +8,8 @@ The key covers:
   dashboards, rules and build context the program reads), and of this repository when the
   project lies elsewhere, except the directories in EXCLUDED_DIRS, which the program never
   reads;
-- the recorder itself (offline_plan/mocks.py, render.py and this module) and the policy
-  pack (policy/, inside the project);
+- the recorder itself (the mock engine's modules and this one) and the policy pack
+  (policy/, inside the project);
 - the stack's name, the Python version and every installed distribution's name and version;
 - the environment variables the Pulumi SDK reads (PULUMI_*);
 - today's UTC date: the program passes it to the Grafana token rotation, so the same files
@@ -51,7 +51,12 @@ EXCLUDED_DIRS = frozenset(
         "node_modules",
     }
 )
-RECORDER_FILES = ("mocks.py", "render.py", "cache.py")
+#: The recorder: the mock engine that renders and this module that keeps its recordings.
+RECORDER_FILES = (
+    HERE.parent / "mock_engine" / "mocks.py",
+    HERE.parent / "mock_engine" / "run.py",
+    HERE / "cache.py",
+)
 
 
 class KeyUnavailable(Exception):
@@ -116,8 +121,8 @@ def cache_key(
     env = os.environ if environ is None else environ
     for name in sorted(k for k in env if k.startswith("PULUMI_")):
         part("env", f"{name}={env[name]}".encode())
-    for name in RECORDER_FILES:
-        part(f"recorder {name}", (HERE / name).read_bytes())
+    for path in RECORDER_FILES:
+        part(f"recorder {path.name}", path.read_bytes())
     if files is None:
         # A project outside this repository still imports what it does not hold (settings,
         # components) from here: both trees count.

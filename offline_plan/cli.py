@@ -20,7 +20,8 @@ import re
 import sys
 from pathlib import Path
 
-from offline_plan.render import ROOT, StackFileError, stack_names
+from mock_engine import ROOT
+from settings import SettingsError, StackFileError, stack_names
 
 DEFAULT_DIAGRAM_DIR = Path("build/plan")
 
@@ -115,7 +116,6 @@ def main(argv: list[str] | None = None) -> int:
     from offline_plan.document import diff_document, document, markdown
     from offline_plan.plan import build_plan
     from offline_plan.pricing import PlanInputError, load_prices
-    from settings import SettingsError
 
     try:
         prices = load_prices()

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
+from mock_engine import RecordedResource
 from offline_plan import inventory as inv
 from offline_plan.inventory import StackView, num, task_shape
-from offline_plan.mocks import RecordedResource
 from offline_plan.pricing import Price, PriceTable, Usage
 
 Kind = Literal["fixed", "usage", "free", "unpriced"]
@@ -75,8 +75,8 @@ class Estimate:
     def grouped(self) -> list[CostLine]:
         """Priced lines with identical component, item and unit price merged (13 alarms are
         one line of quantity 13), in first-seen order."""
-        merged: dict[tuple, CostLine] = {}
-        counts: dict[tuple, int] = {}
+        merged: dict[tuple[str, str, str, str, float], CostLine] = {}
+        counts: dict[tuple[str, str, str, str, float], int] = {}
         for x in self.lines:
             if x.kind not in ("fixed", "usage", "unpriced"):
                 continue
@@ -140,6 +140,7 @@ class _Pricer:
         component: str | None = None,
         note: str = "",
     ) -> None:
+        keys: tuple[str, ...]
         if isinstance(price, Price):
             unit_price, keys, estimate = price.price, (price.key,), price.estimate
             note = note or price.note
@@ -175,7 +176,9 @@ class _Pricer:
                 self.prices["public_ipv4_hour"],
             )
 
-    def ebs(self, r: RecordedResource, devices: Iterable[dict], count: float = 1.0) -> None:
+    def ebs(
+        self, r: RecordedResource, devices: Iterable[dict[str, Any]], count: float = 1.0
+    ) -> None:
         for d in devices:
             size = num(d.get("volumeSize"), 8)
             kind = str(d.get("volumeType") or "gp3")
@@ -489,7 +492,7 @@ class _Pricer:
         what = "NAT data (usage.yaml" + (", S3/ECR included)" if s3_through_nat else ")")
         if not self.layout.nat_as_built and view.availability_zones():
             zones = len(view.availability_zones())
-            anchor = (gateways or nat_groups or view.of_type(inv.SUBNET) or [None])[0]
+            anchor = next(iter(gateways or nat_groups or view.of_type(inv.SUBNET)), None)
             component = view.group_of(anchor) if anchor else inv.STACK_GROUP
             for z in range(zones):
                 self.add(

@@ -12,9 +12,9 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from mock_engine import RecordedResource
 from offline_plan import inventory as inv
 from offline_plan.inventory import StackView, nat_strategy, num, service_summary
-from offline_plan.mocks import RecordedResource
 
 # Colours of the traffic paths (legend in the diagram).
 USER = "#1f5fbf"
@@ -58,7 +58,7 @@ def dot_source(stack: str, view: StackView) -> str:
     zones = view.availability_zones() or ["AZ"]
     subnets = _subnet_index(view)
     tiers = view.subnets_by_tier()
-    vpc = (view.of_type("aws:ec2/vpc:Vpc") or [None])[0]
+    vpc = next(iter(view.of_type("aws:ec2/vpc:Vpc")), None)
     lines = [
         "digraph stack {",
         '  graph [rankdir=TB, fontname="Helvetica", fontsize=12, newrank=true, compound=true,',
@@ -120,8 +120,8 @@ def dot_source(stack: str, view: StackView) -> str:
     desired = 0
     shape = ""
     if services:
-        t = inv.task_shape(view, services[0])
-        desired = int(t["desired"])
+        task = inv.task_shape(view, services[0])
+        desired = int(task["desired"])
         shape = service_summary(view, services[0])
     tier_ranks: dict[str, list[str]] = {}
     tier_colours = {"public": "#eaf3fb", "private": "#f3f0fa", "database": "#fdf3e7"}

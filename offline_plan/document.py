@@ -78,8 +78,10 @@ def _egress(e: EgressComparison) -> dict[str, Any]:
 
 def stack_document(plan: StackPlan) -> dict[str, Any]:
     """One stack's part of the document."""
-    findings: dict[str, Any] = {"available": plan.findings is not None, "note": plan.findings_note}
-    rows = plan.findings or []
+    # "available" and "note" stay in the document's shape (plan.schema.json) for its readers;
+    # the policy pack and the rollout model are part of every plan.
+    findings: dict[str, Any] = {"available": True, "note": ""}
+    rows = plan.findings
     findings["counts"] = {
         "mandatory": sum(1 for f in rows if f.enforcement == "mandatory" and not f.exception),
         "advisory": sum(1 for f in rows if f.enforcement == "advisory" and not f.exception),
@@ -97,18 +99,18 @@ def stack_document(plan: StackPlan) -> dict[str, Any]:
         }
         for f in rows
     ]
-    rollout: dict[str, Any] = {"available": plan.rollout is not None, "note": plan.rollout_note}
-    if plan.rollout is not None:
-        r = plan.rollout
-        rollout.update(
-            strategy=r.strategy,
-            deploy_seconds=r.deploy_seconds,
-            rollback_seconds=r.rollback_seconds,
-            alarm_seconds=r.alarm_seconds,
-            approval_gate=r.approval_gate,
-            deploy_phases=[{"name": n, "seconds": s} for n, s in r.deploy_phases],
-            rollback_phases=[{"name": n, "seconds": s} for n, s in r.rollback_phases],
-        )
+    r = plan.rollout
+    rollout: dict[str, Any] = {
+        "available": True,
+        "note": "",
+        "strategy": r.strategy,
+        "deploy_seconds": r.deploy_seconds,
+        "rollback_seconds": r.rollback_seconds,
+        "alarm_seconds": r.alarm_seconds,
+        "approval_gate": r.approval_gate,
+        "deploy_phases": [{"name": n, "seconds": s} for n, s in r.deploy_phases],
+        "rollback_phases": [{"name": n, "seconds": s} for n, s in r.rollback_phases],
+    }
     return {
         "stack": plan.stack,
         "resource_count": sum(1 for r in plan.recording.resources if r.custom),

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from offline_plan.mocks import RecordedResource
+from mock_engine import RecordedResource
 
 STACK_GROUP = "(program)"
 """Group of resources declared at the top of the program (the provider)."""
@@ -225,7 +225,7 @@ def settings_of(view: StackView, resources: list[RecordedResource]) -> dict[str,
     out: dict[str, str] = {}
     types = Counter(r.type for r in resources)
     if types[SUBNET]:
-        tiers = {}
+        tiers: dict[str, int] = {}
         for s in resources:
             if s.type == SUBNET:
                 tier = (s.inputs.get("tags") or {}).get("Tier") or "other"

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -72,7 +72,7 @@ def _read_yaml(path: Path, what: str) -> Any:
         raise PlanInputError(f"{what} {path} is not valid YAML: {error}") from error
 
 
-def _number(value: Any) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -109,7 +109,8 @@ def load_prices(path: Path = PRICES_FILE) -> PriceTable:
     if not isinstance(doc, dict):
         raise PlanInputError(f"price table {path} must be a mapping")
     problems: list[str] = []
-    sources = doc.get("sources") if isinstance(doc.get("sources"), dict) else {}
+    listed = doc.get("sources")
+    sources: dict[str, str] = listed if isinstance(listed, dict) else {}
     if not sources:
         problems.append("prices.yaml: sources: must map each source name to its description")
     hours = doc.get("hours_per_month")
@@ -141,7 +142,7 @@ def load_prices(path: Path = PRICES_FILE) -> PriceTable:
     return PriceTable(
         region=str(doc.get("region", "")),
         currency=str(doc.get("currency", "USD")),
-        hours_per_month=float(hours),
+        hours_per_month=float(hours) if _number(hours) else 0.0,  # a number once checked
         as_of=str(doc.get("as_of", "")),
         sources=dict(sources),
         prices=prices,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from offline_plan.cost import EGRESS_NOTE, STRATEGY_LABELS
 from offline_plan.inventory import short_type
 from offline_plan.plan import StackPlan
+
+LEFT: JustifyMethod = "left"
+RIGHT: JustifyMethod = "right"
 
 
 def _usd(value: float) -> str:
@@ -38,15 +41,15 @@ def print_plan(console: Console, plan: StackPlan) -> None:
     lines = Table(
         title=f"{plan.stack}: monthly cost lines ({cur}; ~ = estimated price)", title_justify="left"
     )
-    for col, kw in (
-        ("component", {}),
-        ("item", {}),
-        ("kind", {}),
-        ("quantity", {"justify": "right"}),
-        ("unit price", {"justify": "right"}),
-        ("monthly", {"justify": "right"}),
+    for col, justify in (
+        ("component", LEFT),
+        ("item", LEFT),
+        ("kind", LEFT),
+        ("quantity", RIGHT),
+        ("unit price", RIGHT),
+        ("monthly", RIGHT),
     ):
-        lines.add_column(col, **kw)
+        lines.add_column(col, justify=justify)
     for x in sorted(plan.cost.grouped(), key=lambda x: (x.component, x.kind, -x.monthly)):
         if (x.kind in ("fixed", "usage") and x.monthly >= 0.005) or x.kind == "unpriced":
             mark = "~" if x.estimate else ""
@@ -124,16 +127,16 @@ def _print_egress(console: Console, plan: StackPlan) -> None:
         f"{e.nat_gb:g} GB through NAT from usage.yaml; * = the stack's choice)",
         title_justify="left",
     )
-    for col, kw in (
-        ("choice", {}),
-        ("fixed", {"justify": "right"}),
-        ("usage", {"justify": "right"}),
-        ("total", {"justify": "right"}),
-        ("survives an AZ loss", {}),
-        ("which AZ failures cut egress", {}),
-        ("needs", {}),
+    for col, justify in (
+        ("choice", LEFT),
+        ("fixed", RIGHT),
+        ("usage", RIGHT),
+        ("total", RIGHT),
+        ("survives an AZ loss", LEFT),
+        ("which AZ failures cut egress", LEFT),
+        ("needs", LEFT),
     ):
-        table.add_column(col, **kw)
+        table.add_column(col, justify=justify)
     for a in e.alternatives:
         name = f"[bold]* {a.label}[/]" if a.as_built else a.label
         table.add_row(
@@ -168,9 +171,6 @@ def _print_egress(console: Console, plan: StackPlan) -> None:
 
 
 def _print_findings(console: Console, plan: StackPlan) -> None:
-    if plan.findings is None:
-        console.print(f"[dim]policy findings: {plan.findings_note}[/]")
-        return
     blocking = [f for f in plan.findings if f.blocking]
     advisory = [f for f in plan.findings if f.enforcement == "advisory" and not f.exception]
     excepted = [f for f in plan.findings if f.exception]
@@ -198,9 +198,6 @@ def _print_findings(console: Console, plan: StackPlan) -> None:
 
 def _print_rollout(console: Console, plan: StackPlan) -> None:
     r = plan.rollout
-    if r is None:
-        console.print(f"[dim]rollout times: {plan.rollout_note}[/]")
-        return
     gate = " + the operator's approval" if r.approval_gate else ""
     table = Table(title=f"{plan.stack}: modelled rollout ({r.strategy})", title_justify="left")
     table.add_column("phase")

@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from offline_plan.mocks import Recording
-from offline_plan.render import record, render_stack
+from mock_engine import Recording, record, render_stack
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from mock_engine import RecordedResource
 from offline_plan.cost import NAIVE, estimate, savings
 from offline_plan.inventory import StackView
-from offline_plan.mocks import RecordedResource
 from offline_plan.pricing import PlanInputError, Price, PriceTable, Usage, load_prices, load_usage
 
 STACK_URN = "urn:pulumi:test::ecs-platform::pulumi:pulumi:Stack::ecs-platform-test"

@@ -164,7 +164,8 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert (
         cli.main(["--stack", "stage", "--stack", "prod", "--no-diagram", "--json", str(out)]) == 0
     )
-    return json.loads(out.read_text())
+    loaded: dict[str, Any] = json.loads(out.read_text())
+    return loaded
 
 
 def test_json_document_holds_the_alternatives_of_each_stack(document: dict[str, Any]) -> None:

@@ -11,11 +11,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from mock_engine import Recording
 from offline_plan import cli
 from offline_plan.cost import NAIVE, estimate
 from offline_plan.diagram import dot_source, render_diagram
 from offline_plan.inventory import StackView, build_inventory, nat_strategy
-from offline_plan.mocks import Recording
 from offline_plan.pricing import load_prices, load_usage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +138,8 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ["--stack", "stage", "--stack", "prod", "--diff", "--no-diagram", "--json", str(out)]
     )
     assert code == 0
-    return json.loads(out.read_text())
+    loaded: dict[str, Any] = json.loads(out.read_text())
+    return loaded
 
 
 def test_json_document_matches_its_schema(document: dict[str, Any]) -> None:

@@ -195,3 +195,10 @@ def test_an_entry_of_another_shape_is_rendered_again(project: Path, tmp_path: Pa
         "stage", project, render, accept=lambda v: False, cache_dir=tmp_path / "c"
     )
     assert (value, source) == ("recording", "rendered") and len(calls) == 2
+
+
+def test_the_recorder_files_the_key_covers_exist() -> None:
+    # A recorder file moved away would make every key fail, and every plan render.
+    names = {p.relative_to(cache.HERE.parent).as_posix() for p in cache.RECORDER_FILES}
+    assert names == {"mock_engine/mocks.py", "mock_engine/run.py", "offline_plan/cache.py"}
+    assert all(p.is_file() for p in cache.RECORDER_FILES)

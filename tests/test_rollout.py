@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.rollout import (
+from rollout import (
     ALARM_REACTION_SECONDS,
     PROD_DEPLOY_TARGET_SECONDS,
     ROLLBACK_TARGET_SECONDS,
@@ -15,19 +15,20 @@ from components.rollout import (
     STAGE_DEPLOY_TARGET_SECONDS,
     TASK_START_SECONDS,
     Rollout,
+    main,
     model,
-    stack_file_settings,
     traffic_steps,
 )
 from settings import (
     DeploymentSettings,
     ObservabilitySettings,
     ServiceSettings,
+    read_stack,
 )
 
 
 def shipped(stack: str) -> Rollout:
-    cfg = stack_file_settings(stack)
+    cfg = read_stack(stack).settings()
     return model(cfg.deployment, cfg.service, cfg.observability)
 
 
@@ -114,3 +115,29 @@ def test_approval_wait_is_flagged_and_not_counted() -> None:
     gated, plain = rollout(approval_gate=True), rollout()
     assert gated.deploy_seconds == plain.deploy_seconds
     assert "+ the operator's approval" in gated.lines()[0]
+
+
+def test_a_strategy_without_its_step_fields_takes_the_ecs_defaults() -> None:
+    # ECS Developer Guide: a canary shifts 10% and bakes 5 minutes, a linear deployment
+    # shifts 25% per step and bakes 2 minutes, when the configuration leaves them out.
+    assert traffic_steps(DeploymentSettings(strategy="canary")) == [(10.0, 300), (100.0, 0)]
+    assert traffic_steps(DeploymentSettings(strategy="linear")) == [
+        (25.0, 120),
+        (50.0, 120),
+        (75.0, 120),
+        (100.0, 0),
+    ]
+
+
+def test_the_command_prints_the_figures_of_every_stack_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("prod:\n") and "\nstage:\n" in out
+    assert "deployment (canary):" in out and "rollback after the alarm fires:" in out
+
+
+def test_the_command_names_a_missing_stack_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nosuch"]) == 2
+    assert "Pulumi.nosuch.yaml" in capsys.readouterr().err

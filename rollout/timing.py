@@ -32,31 +32,20 @@ Assumptions (seconds; the figures AWS does not publish are conservative round nu
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
-from settings import (
-    DeploymentSettings,
-    ObservabilitySettings,
-    ServiceSettings,
-    StackSettings,
-    load_settings,
+from aws_facts import (
+    DEFAULT_CANARY_BAKE_MINUTES,
+    DEFAULT_CANARY_PERCENT,
+    DEFAULT_LINEAR_STEP_BAKE_MINUTES,
+    DEFAULT_LINEAR_STEP_PERCENT,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
+from settings import DeploymentSettings, ObservabilitySettings, ServiceSettings
 
 TASK_START_SECONDS = 60
 EC2_TASK_START_SECONDS = 45
 RULE_CHANGE_SECONDS = 10
 ALARM_REACTION_SECONDS = 30
-# ECS's own defaults where a strategy's settings leave a field out.
-DEFAULT_CANARY_PERCENT = 10.0
-DEFAULT_CANARY_BAKE_MINUTES = 5
-DEFAULT_LINEAR_STEP_PERCENT = 25.0
-DEFAULT_LINEAR_STEP_BAKE_MINUTES = 2
 
 # The figures the shipped stack files must meet (seconds).
 STAGE_DEPLOY_TARGET_SECONDS = 6 * 60
@@ -178,29 +167,3 @@ def model(
         Phase("drain and stop green", drain),
     )
     return Rollout(deployment.strategy, tuple(phases), rollback, alarm, deployment.approval_gate)
-
-
-def stack_file_settings(stack: str, project_dir: Path = ROOT) -> StackSettings:
-    """The validated settings of a stack file, as the program reads them."""
-    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
-    config = document.get("config") or {}
-    prefix = "ecs-platform:"
-    raw = {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
-    return load_settings(stack, raw, region=str(config.get("aws:region", "us-east-1")))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Prints the modelled figures of each stack file: `python -m components.rollout [stack]`."""
-    stacks = (argv if argv is not None else sys.argv[1:]) or sorted(
-        p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")
-    )
-    for stack in stacks:
-        cfg = stack_file_settings(stack)
-        print(f"{stack}:")
-        for line in model(cfg.deployment, cfg.service, cfg.observability).lines():
-            print(f"  {line}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,7 +1,8 @@
 """Runs the real program (`__main__.py` with a stack's real stack file) under the mock engine.
 
-This is how the offline plan, the stack tests and the policy checks see a stack: the same
-program and the same stack file that `pulumi up` uses, with AWS answered by `AwsMocks`.
+This is how the offline plan, the stack tests, the policy check and the contract checks see a
+stack: the same program and the same stack file that `pulumi up` uses, with AWS answered by
+`AwsMocks`.
 Encrypted (`secure:`) values are replaced by labelled placeholders.
 """
 
@@ -16,67 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from offline_plan.mocks import AwsMocks, RecordedResource, Recording, RecordingMonitor
+from mock_engine.mocks import AwsMocks, RecordedResource, Recording, RecordingMonitor
+from settings import PROJECT, project_name, read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "ecs-platform"
-
-
-class StackFileError(Exception):
-    """The stack file is missing or is not a Pulumi stack file."""
-
-
-def secret_placeholder(key: str) -> str:
-    """What an encrypted config value reads as offline."""
-    return f"<secret {key}>"
-
-
-def stack_names(project_dir: Path = ROOT) -> list[str]:
-    """Stacks that have a stack file in the project, sorted."""
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-
-
-def read_stack_config(stack: str, project_dir: Path = ROOT) -> tuple[dict[str, str], list[str]]:
-    """The stack file's config as the engine passes it to a program: every value a string
-    (objects and lists as JSON), plus the keys that were secrets."""
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        known = ", ".join(stack_names(project_dir)) or "none"
-        raise StackFileError(f"no stack file {path.name} for stack '{stack}' (stacks: {known})")
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise StackFileError(f"{path.name} is not valid YAML: {error}") from error
-    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
-        raise StackFileError(f"{path.name} must be a mapping with a 'config' mapping")
-    config: dict[str, str] = {}
-    secrets: list[str] = []
-    for key, value in (document.get("config") or {}).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            config[key] = secret_placeholder(key)
-            secrets.append(key)
-        elif isinstance(value, str):
-            config[key] = value
-        else:
-            config[key] = json.dumps(value)
-    return config, secrets
-
-
-def project_name(project_dir: Path = ROOT) -> str:
-    """The program's project name (`name:` in its Pulumi.yaml): the namespace of its config."""
-    try:
-        document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise StackFileError(f"{project_dir / 'Pulumi.yaml'} is not readable: {error}") from error
-    name = document.get("name") if isinstance(document, dict) else None
-    if not isinstance(name, str) or not name:
-        raise StackFileError(f"{project_dir / 'Pulumi.yaml'} has no project name")
-    return name
 
 
 def _fresh_engine(stack: str, mocks: AwsMocks, project: str) -> RecordingMonitor:
@@ -145,14 +93,14 @@ def render_stack(
 
     The program runs as the CLI runs it: in its project's directory, with that directory
     importable, under its project's name (`name:` in Pulumi.yaml). `config`, when given,
-    replaces the stack file's values (encoded as `read_stack_config` encodes them).
+    replaces the stack file's values (encoded as `settings.read_stack` encodes them).
 
     Raises StackFileError for a missing or malformed stack file and settings.SettingsError
     for an invalid configuration (nothing is declared then).
     """
     project_dir = project_dir.resolve()
-    from_file, secrets = read_stack_config(stack, project_dir)
-    values = from_file if config is None else config
+    stack_file = read_stack(stack, project_dir)
+    values = stack_file.config if config is None else config
     region = values.get("aws:region", "us-east-1")
     program = project_dir / "__main__.py"
     has_project_file = (project_dir / "Pulumi.yaml").is_file()
@@ -167,7 +115,7 @@ def render_stack(
             project=project,
             region=region,
             config=values,
-            secret_keys=secrets,
+            secret_keys=list(stack_file.secret_keys),
             declared=declared,
         )
     finally:

@@ -86,7 +86,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.unanswered_invokes: list[str] = []
 
     # Computed fields -------------------------------------------------------------------------
-    def new_resource(self, args: runtime_mocks.MockResourceArgs) -> tuple[str, dict]:
+    def new_resource(self, args: runtime_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         typ, name = args.typ, args.name
         if typ.startswith("pulumi:providers:"):
@@ -146,7 +146,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             return prefix + _digest(typ, name)
         return inputs.get("name") or f"{name}-id"
 
-    def _computed(self, typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict:
+    def _computed(
+        self, typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]
+    ) -> dict[str, Any]:
         rid = out["id"]
         if typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
             suffix = f"app/{out['name']}/{_digest(name, length=16)}"
@@ -299,16 +301,19 @@ class AwsMocks(pulumi.runtime.Mocks):
         return {}
 
     # Invokes -------------------------------------------------------------------------------
-    # The mock monitor takes a bare dict as well as (outputs, failures) (pulumi/runtime/mocks.py).
-    def call(self, args: runtime_mocks.MockCallArgs) -> dict:  # type: ignore[override]
+    def call(
+        self, args: runtime_mocks.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        """The invoke's outputs, and no check failures (an empty list: the mock monitor
+        iterates over them)."""
         token, a = args.token, dict(args.args)
         answer = self._invoke(token, a)
         if answer is None:
             self.unanswered_invokes.append(token)
             raise NotImplementedError(f"the mock engine does not answer the invoke {token}")
-        return answer
+        return answer, []
 
-    def _invoke(self, token: str, a: dict[str, Any]) -> dict | None:
+    def _invoke(self, token: str, a: dict[str, Any]) -> dict[str, Any] | None:
         region = self.region
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             letters = "abcdef"
@@ -426,7 +431,8 @@ class RecordingMonitor(runtime_mocks.MockMonitor):
         self._pending: dict[str, dict[str, Any]] = {}
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        # pulumi's MockMonitor leaves its gRPC handlers unannotated.
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
         registration = self.resources[response.urn]
