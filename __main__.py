@@ -1,6 +1,6 @@
 """ecs-platform: a containerised website on AWS ECS, one stack per environment.
 
-Reads the stack's settings once (settings.py), then wires the components. Stage and prod
+Reads the stack's settings once (settings/), then wires the components. Stage and prod
 differ only by the values in their stack files.
 """
 
@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from pulumi import ResourceOptions
 
 from components.bastion import Bastion, BastionArgs
-from components.bluegreen import BlueGreen, BlueGreenArgs, DeploymentStrategy
+from components.bluegreen import BlueGreen, BlueGreenArgs
 from components.database import Database, DatabaseArgs
 from components.dns import Dns, DnsArgs
 from components.ecs_service import CONTAINER_NAME, EcsService, EcsServiceArgs
@@ -70,15 +70,8 @@ network = Network(
     "net",
     NetworkArgs(
         kms_key_arn=key.key_arn,
-        cidr=cfg.network.cidr,
-        public_subnet_cidrs=cfg.subnets.public,
-        private_subnet_cidrs=cfg.subnets.private,
-        database_subnet_cidrs=cfg.subnets.database,
-        nat_strategy=cfg.network.nat_strategy,
-        nat_instance_type=cfg.network.nat_instance_type,
-        interface_endpoints=cfg.network.interface_endpoints,
-        flow_log_retention_days=cfg.network.flow_log_retention_days,
-        ipv6=cfg.network.ipv6,
+        subnets=cfg.subnets,
+        config=cfg.network,
         stack_tags=cfg.stack_tags(),
     ),
     opts=opts,
@@ -134,154 +127,83 @@ database = Database(
     opts=opts,
 )
 
-deploy = cfg.deployment
 bluegreen = BlueGreen(
     "lb",
     BlueGreenArgs(
-        vpc_id=network.vpc_id,
-        vpc_cidr=cfg.network.cidr,
-        public_subnet_ids=network.public_subnet_ids,
+        network=network.subnets,
+        config=cfg.deployment,
         certificate_arn=dns.certificate_arn if dns is not None else None,
-        insecure_allow_plain_http=deploy.insecure_allow_plain_http,
         dualstack=cfg.network.ipv6,
         container_port=cfg.service.container_port,
-        strategy=DeploymentStrategy(
-            kind=deploy.strategy,
-            bake_time_minutes=deploy.bake_time_minutes,
-            canary_percent=deploy.canary_percent,
-            canary_bake_time_minutes=deploy.canary_bake_time_minutes,
-            linear_step_percent=deploy.linear_step_percent,
-            linear_step_bake_time_minutes=deploy.linear_step_bake_time_minutes,
-            approval_gate=deploy.approval_gate,
-            approval_timeout_minutes=deploy.approval_timeout_minutes,
-        ),
-        health_check_path=deploy.health_check_path,
-        health_check_interval_seconds=deploy.health_check_interval_seconds,
-        health_check_timeout_seconds=deploy.health_check_timeout_seconds,
-        healthy_threshold=deploy.healthy_threshold,
-        unhealthy_threshold=deploy.unhealthy_threshold,
-        deregistration_delay_seconds=deploy.deregistration_delay_seconds,
-        test_listener_port=deploy.test_listener_port,
-        test_listener_cidrs=deploy.test_listener_cidrs,
         # A client inside the VPC reaches the internet-facing test listener from these.
         test_listener_nat_ips=network.nat_public_ips,
-        deletion_protection=deploy.load_balancer_deletion_protection,
-        waf=deploy.waf,
-        access_log_bucket_prefix=f"{cfg.name_prefix}-alb-logs-",
+        access_log_bucket_prefix=cfg.access_log_bucket_prefix,
     ),
     opts=opts,
 )
 public_url = bluegreen.url(cfg.dns.domain)
-
-obs = cfg.observability
-
-
-def nat_gateway_id(i: int) -> pulumi.Output[str]:
-    return network.nat_gateway_ids.apply(lambda ids: ids[i])
+# What the load balancer offers the service: its security group, target groups, rules and
+# the deployment configuration, and the alias target of the site's name.
+front = bluegreen.offer(CONTAINER_NAME)
 
 
-nat_gateways = {"single": 1, "per-az": cfg.network.az_count}.get(cfg.network.nat_strategy, 0)
 observability = Observability(
     "obs",
     ObservabilityArgs(
         cluster_name=cluster_name,
         service_name=service_name,
-        load_balancer_arn_suffix=bluegreen.load_balancer_arn_suffix,
-        target_group_arn_suffixes=bluegreen.target_group_arn_suffixes,
+        load_balancer=front,
         database_instance_id=database.instance_id,
         kms_key_arn=key.key_arn,
-        nat_gateway_ids=[nat_gateway_id(i) for i in range(nat_gateways)],
+        region=cfg.region,
+        nat_gateway_ids=network.nat_gateways,
         # The probe needs a name known before deployment: settings require a domain for it.
         public_url=f"https://{cfg.dns.domain}" if cfg.https else "",
         certificate_arn=dns.certificate_arn if dns is not None else None,
-        alarm_email=obs.alarm_email,
-        dashboard=obs.dashboard,
-        prometheus=obs.prometheus,
-        grafana=obs.grafana,
-        synthetic_probe=obs.synthetic_probe,
-        error_rate_percent=obs.error_rate_percent,
-        p99_latency_seconds=obs.p99_latency_seconds,
-        cpu_percent=obs.cpu_percent,
-        memory_percent=obs.memory_percent,
-        database_cpu_percent=obs.database_cpu_percent,
-        database_free_storage_gb=obs.database_free_storage_gb,
-        database_connections=obs.database_connections,
-        alarm_period_seconds=obs.alarm_period_seconds,
-        alarm_evaluation_periods=obs.alarm_evaluation_periods,
-        log_retention_days=obs.log_retention_days,
+        config=cfg.observability,
         # The Grafana token rotates by the deployment's date; components never read the clock.
         today=datetime.now(UTC).date(),
     ),
     opts=opts,
 )
 
-svc = cfg.service
 service = EcsService(
     "web",
     EcsServiceArgs(
-        vpc_id=network.vpc_id,
-        private_subnet_ids=network.private_subnet_ids,
-        stack_tags=cfg.stack_tags(),
+        network=network.subnets,
         cluster_name=cluster_name,
         service_name=service_name,
         image=registry.image_ref,
         repository_arn=registry.repository_arn,
         kms_key_arn=key.key_arn,
-        database_secret_arn=database.secret_arn,
-        database_address=database.address,
-        database_security_group_id=database.security_group_id,
-        database_name=database.database_name,
-        database_port=database.port,
-        load_balancer_security_group_id=bluegreen.security_group_id,
-        load_balancers=bluegreen.service_load_balancers(CONTAINER_NAME),
-        deployment_configuration=bluegreen.deployment_configuration,
-        load_balancer_arn_suffix=bluegreen.load_balancer_arn_suffix,
-        target_group_arn_suffixes=bluegreen.target_group_arn_suffixes,
+        database=database.offer,
+        load_balancer=front,
         rollback_alarm_names=observability.rollback_alarm_names,
+        config=cfg.service,
         app_version=app_version,
         app_color=app_color,
         stack_name=cfg.stack,
-        container_port=svc.container_port,
-        cpu=svc.cpu,
-        memory=svc.memory,
-        architecture=svc.architecture,
-        capacity=svc.capacity,
-        fargate_spot_percent=svc.fargate_spot_percent,
-        ec2_instance_type=svc.ec2_instance_type,
-        desired_count=svc.desired_count,
-        min_count=svc.min_count,
-        max_count=svc.max_count,
-        cpu_target_percent=svc.cpu_target_percent,
-        requests_per_target=svc.requests_per_target,
-        log_retention_days=svc.log_retention_days,
-        ecs_exec=svc.ecs_exec,
+        stack_tags=cfg.stack_tags(),
         prometheus_remote_write_url=observability.prometheus_remote_write_url,
         prometheus_workspace_arn=observability.prometheus_workspace_arn,
-        dns_zone_id=dns.zone_id if dns is not None else None,
-        domain=cfg.dns.domain,
-        load_balancer_dns_name=bluegreen.dns_name,
-        load_balancer_zone_id=bluegreen.zone_id,
-        ipv6=cfg.network.ipv6,
     ),
     opts=opts,
 )
+if dns is not None:
+    # The records were the service's children once: the alias keeps their state (no
+    # replacement of the site's name) now that the zone's component holds them.
+    dns.alias(
+        "web",
+        front,
+        ResourceOptions(aliases=[pulumi.Alias(parent=service)]),
+    )
 bluegreen.forward_to("service", service.security_group_id)
 database.admit("service", service.security_group_id, "PostgreSQL from the website's tasks")
 
 if cfg.bastion.enabled:
     bastion = Bastion(
         "bastion",
-        BastionArgs(
-            vpc_id=network.vpc_id,
-            public_subnet_id=network.public_subnet_ids.apply(lambda ids: ids[0]),
-            private_subnet_id=network.private_subnet_ids.apply(lambda ids: ids[0]),
-            database_security_group_id=database.security_group_id,
-            database_address=database.address,
-            database_port=database.port,
-            instance_type=cfg.bastion.instance_type,
-            ssh_cidrs=cfg.bastion.ssh_cidrs,
-            ssh_public_key=cfg.bastion.ssh_public_key,
-        ),
+        BastionArgs(network=network.subnets, database=database.offer, config=cfg.bastion),
         opts=opts,
     )
     database.admit("bastion", bastion.security_group_id, "PostgreSQL from the bastion")

@@ -2,46 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from components.network import AL2023_ARM_AMI_PARAMETER
-from components.policies import assume_role_policy
+from components.database import DatabaseEndpoint
+from components.instance import AL2023_ARM_AMI_PARAMETER, image_id, instance, instance_identity
+from components.network import Subnets
+from settings import BastionSettings
 
 
 @dataclass(frozen=True)
 class BastionArgs:
-    """Where the bastion sits and who may reach it."""
+    """Where the bastion sits, what it reaches and who may reach it."""
 
-    vpc_id: pulumi.Input[str]
-    """VPC of the bastion."""
-    public_subnet_id: pulumi.Input[str]
-    """Subnet used when SSH is configured (the host then has a public IP)."""
-    private_subnet_id: pulumi.Input[str]
-    """Subnet used without SSH: no public IP, reached through SSM Session Manager only."""
-    database_security_group_id: pulumi.Input[str]
-    """Security group of the database, the only thing the bastion connects to."""
-    database_address: pulumi.Input[str]
-    """Host name of the database, for the connect commands."""
-    database_port: int = 5432
-    """Port of the database."""
-    instance_type: str = "t4g.nano"
-    """Graviton instance type."""
-    ssh_cidrs: tuple[str, ...] = ()
-    """Source CIDRs allowed to SSH; empty means SSM only, no public IP, no port 22."""
-    ssh_public_key: str = ""
-    """OpenSSH public key for SSH (required with ssh_cidrs)."""
+    network: Subnets
+    """The VPC: the bastion sits in the first private subnet, or in the first public one
+    (with a public IP) when SSH is configured."""
+    database: DatabaseEndpoint
+    """The database, the only thing the bastion connects to (and the connect commands name)."""
+    config: BastionSettings = field(default_factory=BastionSettings)
+    """Instance type and SSH access (sources and key): the stack's bastion settings. Without
+    SSH sources the host has no public IP and no port 22, and is reached through SSM only."""
 
     def __post_init__(self) -> None:
-        if self.ssh_cidrs and not self.ssh_public_key:
+        if self.config.ssh_cidrs and not self.config.ssh_public_key:
             raise ValueError("ssh_public_key is required when ssh_cidrs allows SSH")
 
     @property
     def ssh(self) -> bool:
-        return bool(self.ssh_cidrs)
+        return bool(self.config.ssh_cidrs)
 
 
 def ssm_tunnel_command(instance_id: str, database_address: str, port: int) -> str:
@@ -72,14 +64,17 @@ class Bastion(pulumi.ComponentResource):
     def __init__(self, name: str, args: BastionArgs, opts: ResourceOptions | None = None):
         super().__init__("ecs-platform:bastion:Bastion", name, None, opts)
         child = ResourceOptions(parent=self)
+        config, database = args.config, args.database
+        tier = args.network.public if args.ssh else args.network.private
+        subnet_id = pulumi.Output.from_input(tier).apply(lambda ids: ids[0])
         sg = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args.network.vpc_id,
             description="Bastion: SSH only from configured ranges; out to the database and HTTPS",
             tags={"Name": f"{name}-bastion"},
             opts=child,
         )
-        for i, cidr in enumerate(args.ssh_cidrs):
+        for i, cidr in enumerate(config.ssh_cidrs):
             ipv6 = ":" in cidr
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-ssh-{i}",
@@ -96,9 +91,9 @@ class Bastion(pulumi.ComponentResource):
             f"{name}-to-database",
             security_group_id=sg.id,
             ip_protocol="tcp",
-            from_port=args.database_port,
-            to_port=args.database_port,
-            referenced_security_group_id=args.database_security_group_id,
+            from_port=database.port,
+            to_port=database.port,
+            referenced_security_group_id=database.security_group_id,
             description="PostgreSQL to the database",
             opts=child,
         )
@@ -113,69 +108,44 @@ class Bastion(pulumi.ComponentResource):
             description="HTTPS to SSM and AWS APIs",
             opts=child,
         )
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+        identity = instance_identity(
+            name,
             description="Bastion: reached through SSM Session Manager",
-            tags={"Name": f"{name}-bastion"},
+            name_tag=f"{name}-bastion",
             opts=child,
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-ssm",
-            role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-            opts=child,
-        )
-        profile = aws.iam.InstanceProfile(
-            f"{name}-profile", role=role.name, tags={"Name": f"{name}-bastion"}, opts=child
         )
         key_name = None
         if args.ssh:
             key = aws.ec2.KeyPair(
                 f"{name}-key",
-                public_key=args.ssh_public_key,
+                public_key=config.ssh_public_key,
                 tags={"Name": f"{name}-bastion"},
                 opts=child,
             )
             key_name = key.key_name
-        ami = aws.ssm.get_parameter_output(
-            name=AL2023_ARM_AMI_PARAMETER, opts=pulumi.InvokeOptions(parent=self)
-        )
-        instance = aws.ec2.Instance(
+        host = instance(
             f"{name}-instance",
-            ami=ami.value,
-            instance_type=args.instance_type,
-            subnet_id=args.public_subnet_id if args.ssh else args.private_subnet_id,
-            associate_public_ip_address=args.ssh,
-            vpc_security_group_ids=[sg.id],
-            iam_instance_profile=profile.name,
+            image=image_id(AL2023_ARM_AMI_PARAMETER, self),
+            instance_type=config.instance_type,
+            profile=identity.profile,
+            root_volume_gb=8,
+            subnet_id=subnet_id,
+            public_ip=args.ssh,
+            security_group_ids=[sg.id],
             key_name=key_name,
-            metadata_options={
-                "http_tokens": "required",
-                "http_endpoint": "enabled",
-                "http_put_response_hop_limit": 1,
-            },
-            root_block_device={
-                "encrypted": True,
-                "volume_type": "gp3",
-                "volume_size": 8,
-                "delete_on_termination": True,
-            },
-            monitoring=True,
-            ebs_optimized=True,
-            tags={"Name": f"{name}-bastion"},
+            name_tag=f"{name}-bastion",
             # A new AMI release must not replace the host under an operator's session.
             opts=ResourceOptions(parent=self, ignore_changes=["ami"]),
         )
-        self.instance_id = instance.id
+        self.instance_id = host.id
         self.security_group_id = sg.id
         if args.ssh:
-            self.connect_command = pulumi.Output.all(
-                instance.public_ip, args.database_address
-            ).apply(lambda v: ssh_tunnel_command(v[0], v[1], args.database_port))
+            self.connect_command = pulumi.Output.all(host.public_ip, database.address).apply(
+                lambda v: ssh_tunnel_command(v[0], v[1], database.port)
+            )
         else:
-            self.connect_command = pulumi.Output.all(instance.id, args.database_address).apply(
-                lambda v: ssm_tunnel_command(v[0], v[1], args.database_port)
+            self.connect_command = pulumi.Output.all(host.id, database.address).apply(
+                lambda v: ssm_tunnel_command(v[0], v[1], database.port)
             )
         self.register_outputs(
             {"instance_id": self.instance_id, "connect_command": self.connect_command}

@@ -17,17 +17,26 @@ on a port of its own that no target group reaches (EcsService, METRICS_PORT).
 
 from __future__ import annotations
 
-import ipaddress
+import functools
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from components.policies import assume_role_policy, document, statement
+from aws_facts import (
+    DEFAULT_CANARY_BAKE_MINUTES,
+    DEFAULT_CANARY_PERCENT,
+    DEFAULT_LINEAR_STEP_BAKE_MINUTES,
+    DEFAULT_LINEAR_STEP_PERCENT,
+    ECS_STRATEGY_BOUNDS,
+)
+from components.iam import assume_role_policy, document, statement
+from components.network import Subnets
+from settings import DeploymentSettings
 
 StrategyKind = Literal["rolling", "blue-green", "canary", "linear"]
 
@@ -67,17 +76,17 @@ class DeploymentStrategy:
     bake_time_minutes: int = 5
     """Minutes both versions stay up after the last shift, so a rollback is instant."""
     canary_percent: float | None = None
-    """Canary only: share of traffic shifted first (0.1-100); None takes 10."""
+    """Canary only: share of traffic shifted first; None takes DEFAULT_CANARY_PERCENT."""
     canary_bake_time_minutes: int | None = None
-    """Canary only: minutes before the rest shifts (0-1440); None takes 5."""
+    """Canary only: minutes before the rest shifts; None takes DEFAULT_CANARY_BAKE_MINUTES."""
     linear_step_percent: float | None = None
-    """Linear only: share shifted per step (3-100); None takes 25."""
+    """Linear only: share shifted per step; None takes DEFAULT_LINEAR_STEP_PERCENT."""
     linear_step_bake_time_minutes: int | None = None
-    """Linear only: minutes between steps (0-1440); None takes 2."""
+    """Linear only: minutes between steps; None takes DEFAULT_LINEAR_STEP_BAKE_MINUTES."""
     approval_gate: bool = False
     """Pause before production traffic shifts until an operator continues the deployment."""
     approval_timeout_minutes: int = 60
-    """Minutes the pause waits before ECS rolls the deployment back (1-20160)."""
+    """Minutes the pause waits before ECS rolls the deployment back."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -91,26 +100,23 @@ class DeploymentStrategy:
         ):
             if getattr(self, name) is not None and self.kind != kind:
                 problems.append(f"{name} applies only to kind {kind!r}, not {self.kind!r}")
-        for name, low, high in (
-            ("bake_time_minutes", 0, 1440),
-            ("canary_percent", 0.1, 100),
-            ("canary_bake_time_minutes", 0, 1440),
-            ("linear_step_percent", 3, 100),
-            ("linear_step_bake_time_minutes", 0, 1440),
-            ("approval_timeout_minutes", 1, 20160),
-        ):
+        # ECS's own bounds of each field (the same table settings checks the stack file with):
+        # a value outside them is a configuration ECS refuses.
+        for name, (low, high) in ECS_STRATEGY_BOUNDS.items():
             value = getattr(self, name)
             if value is not None and not low <= value <= high:
-                problems.append(f"{name} is {value}, allowed: {low} to {high}")
+                problems.append(f"{name} is {value}, allowed: {low:g} to {high:g}")
         if self.approval_gate and self.kind == "rolling":
             problems.append("approval_gate needs a traffic-shifting kind, not 'rolling'")
         if problems:
             raise ValueError("; ".join(problems))
 
 
-def deployment_configuration(strategy: DeploymentStrategy) -> dict[str, Any]:
+def deployment_configuration(
+    strategy: DeploymentStrategy,
+) -> aws.ecs.ServiceDeploymentConfigurationArgsDict:
     """The service's `deployment_configuration` for a strategy, as plain data."""
-    out: dict[str, Any] = {"strategy": ECS_STRATEGY[strategy.kind]}
+    out: aws.ecs.ServiceDeploymentConfigurationArgsDict = {"strategy": ECS_STRATEGY[strategy.kind]}
     if strategy.kind == "rolling":
         return out
     # The provider takes minutes as strings.
@@ -118,14 +124,18 @@ def deployment_configuration(strategy: DeploymentStrategy) -> dict[str, Any]:
     if strategy.kind == "canary":
         bake = strategy.canary_bake_time_minutes
         out["canary_configuration"] = {
-            "canary_percent": strategy.canary_percent or 10.0,
-            "canary_bake_time_in_minutes": str(5 if bake is None else bake),
+            "canary_percent": strategy.canary_percent or DEFAULT_CANARY_PERCENT,
+            "canary_bake_time_in_minutes": str(
+                DEFAULT_CANARY_BAKE_MINUTES if bake is None else bake
+            ),
         }
     if strategy.kind == "linear":
         bake = strategy.linear_step_bake_time_minutes
         out["linear_configuration"] = {
-            "step_percent": strategy.linear_step_percent or 25.0,
-            "step_bake_time_in_minutes": str(2 if bake is None else bake),
+            "step_percent": strategy.linear_step_percent or DEFAULT_LINEAR_STEP_PERCENT,
+            "step_bake_time_in_minutes": str(
+                DEFAULT_LINEAR_STEP_BAKE_MINUTES if bake is None else bake
+            ),
         }
     if strategy.approval_gate:
         out["lifecycle_hooks"] = [
@@ -141,7 +151,9 @@ def deployment_configuration(strategy: DeploymentStrategy) -> dict[str, Any]:
     return out
 
 
-def forward_action(blue_arn: Any, green_arn: Any) -> Any:
+def forward_action(
+    blue_arn: pulumi.Input[str], green_arn: pulumi.Input[str]
+) -> list[aws.lb.ListenerRuleActionArgsDict]:
     """A rule's only action: forward, all weight on blue; ECS moves the weights later."""
     return [
         {
@@ -156,7 +168,7 @@ def forward_action(blue_arn: Any, green_arn: Any) -> Any:
     ]
 
 
-def not_found_action() -> Any:
+def not_found_action() -> list[aws.lb.ListenerDefaultActionArgsDict]:
     """Default action of a listener: what no rule matches gets a plain 404 (nothing does: the
     ECS rule matches /*). ECS shifts traffic by rewriting the listener rules it is given
     (advanced_configuration.production_listener_rule / test_listener_rule), not this action.
@@ -179,46 +191,23 @@ def not_found_action() -> Any:
 class BlueGreenArgs:
     """Where the load balancer sits, how targets are checked and how releases move traffic."""
 
-    vpc_id: pulumi.Input[str]
-    """VPC of the load balancer and its target groups."""
-    vpc_cidr: str
-    """IPv4 range of the VPC."""
-    public_subnet_ids: pulumi.Input[list[str]]
-    """Public subnets, one per AZ, that the load balancer spans."""
+    network: Subnets
+    """The VPC: the load balancer spans its public subnets, one per AZ."""
+    config: DeploymentSettings = field(default_factory=DeploymentSettings)
+    """How a release moves traffic (strategy, bakes, approval gate), how targets are checked,
+    the test listener's port and operators' ranges, WAF, deletion protection and the plain
+    HTTP opt-in: the stack's deployment settings."""
     certificate_arn: pulumi.Input[str] | None = None
-    """ACM certificate of the site; None serves plain HTTP and needs insecure_allow_plain_http."""
-    insecure_allow_plain_http: bool = False
-    """INSECURE: without a certificate, serve the site on plain HTTP (port 80)."""
+    """ACM certificate of the site; None serves plain HTTP and needs
+    config.insecure_allow_plain_http."""
     dualstack: bool = False
     """Answer over IPv6 too (the public subnets must have IPv6 blocks)."""
     container_port: int = 8080
     """Port the tasks listen on (the target groups' port)."""
-    strategy: DeploymentStrategy = DeploymentStrategy()
-    """How a release moves traffic."""
-    health_check_path: str = "/readyz"
-    """Path the target groups check (the website's readiness route)."""
-    health_check_interval_seconds: int = 10
-    """Seconds between health checks."""
-    health_check_timeout_seconds: int = 5
-    """Seconds a check may take (less than the interval)."""
-    healthy_threshold: int = 2
-    """Passing checks before a new target takes traffic."""
-    unhealthy_threshold: int = 2
-    """Failing checks before a target is taken out."""
-    deregistration_delay_seconds: int = 15
-    """Seconds a leaving target drains (short, so a switch completes fast)."""
-    test_listener_port: int = 8443
-    """Port of the test listener that reaches the green version before production does."""
-    test_listener_cidrs: tuple[str, ...] = ()
-    """Operators' source ranges allowed on the test listener (none by default)."""
     test_listener_nat_ips: Sequence[pulumi.Input[str]] = ()
     """Public addresses of the VPC's NAT, each admitted on the test listener as a /32: the
     load balancer is internet-facing, so a client inside the VPC (the release's smoke test)
     reaches it from these, not from a VPC address. None by default."""
-    deletion_protection: bool = True
-    """The load balancer refuses deletion (and its log bucket keeps its objects)."""
-    waf: bool = True
-    """AWS WAF web ACL with AWS managed rule groups and a per-IP rate limit."""
     access_log_bucket_prefix: str = "ecs-platform-alb-logs-"
     """Name prefix of the access-log bucket (the CI deploy roles manage buckets named so)."""
     waf_rate_limit: int = 2000
@@ -232,30 +221,65 @@ class BlueGreenArgs:
     def https(self) -> bool:
         return self.certificate_arn is not None
 
+    @functools.cached_property
+    def strategy(self) -> DeploymentStrategy:
+        """How a release moves traffic, in ECS's terms."""
+        c = self.config
+        return DeploymentStrategy(
+            kind=c.strategy,
+            bake_time_minutes=c.bake_time_minutes,
+            canary_percent=c.canary_percent,
+            canary_bake_time_minutes=c.canary_bake_time_minutes,
+            linear_step_percent=c.linear_step_percent,
+            linear_step_bake_time_minutes=c.linear_step_bake_time_minutes,
+            approval_gate=c.approval_gate,
+            approval_timeout_minutes=c.approval_timeout_minutes,
+        )
+
     def __post_init__(self) -> None:
+        # Ports, health-check timings and the operators' ranges are the stack's settings,
+        # checked there; here only what code could get wrong.
         problems = []
-        if self.certificate_arn is None and not self.insecure_allow_plain_http:
+        plain_http = self.config.insecure_allow_plain_http
+        if self.certificate_arn is None and not plain_http:
             problems.append(
                 "certificate_arn is required; to serve plain HTTP set insecure_allow_plain_http"
             )
-        if self.certificate_arn is not None and self.insecure_allow_plain_http:
+        if self.certificate_arn is not None and plain_http:
             problems.append("insecure_allow_plain_http must be False when a certificate is given")
-        if self.test_listener_port in (80, 443) or not 1 <= self.test_listener_port <= 65535:
-            problems.append(
-                f"test_listener_port {self.test_listener_port} must be a port other than 80 and 443"
-            )
-        if self.health_check_timeout_seconds >= self.health_check_interval_seconds:
-            problems.append("health_check_timeout_seconds must be less than the interval")
-        for cidr in self.test_listener_cidrs:
-            network = ipaddress.ip_network(cidr)
-            if network.prefixlen == 0:
-                problems.append(f"test_listener_cidrs must not include the internet ({cidr})")
         if not 100 <= self.waf_rate_limit <= 2_000_000_000:
             problems.append(f"waf_rate_limit is {self.waf_rate_limit}, allowed: 100 to 2e9")
         if self.desync_mitigation_mode not in ("defensive", "strictest"):
             problems.append("desync_mitigation_mode must be defensive or strictest")
         if problems:
             raise ValueError("; ".join(problems))
+        # The strategy's own invariants (fields per kind, ECS's bounds) hold too.
+        _ = self.strategy
+
+
+@dataclass(frozen=True)
+class LoadBalancerOffer:
+    """What the load balancer offers the service behind it: the security group the tasks
+    admit, the service's load balancer entries and deployment configuration, the CloudWatch
+    dimensions request-based scaling and alarms use, and the alias target of the site's name."""
+
+    security_group_id: pulumi.Input[str]
+    """Security group of the load balancer: the only source the tasks admit."""
+    load_balancers: Sequence[aws.ecs.ServiceLoadBalancerArgsDict]
+    """The service's `load_balancers` (see `BlueGreen.service_load_balancers`): applied when
+    the service is created, ECS owns which target group is primary afterwards."""
+    deployment_configuration: aws.ecs.ServiceDeploymentConfigurationArgsDict
+    """The service's deployment configuration for the strategy."""
+    arn_suffix: pulumi.Input[str]
+    """app/<name>/<id> of the load balancer (CloudWatch LoadBalancer dimension)."""
+    target_group_arn_suffixes: Sequence[pulumi.Input[str]]
+    """targetgroup/<name>/<id> of blue and green, in that order."""
+    dns_name: pulumi.Input[str]
+    """DNS name of the load balancer (the target of the site's alias records)."""
+    zone_id: pulumi.Input[str]
+    """Hosted zone of the load balancer's DNS name."""
+    dualstack: bool = False
+    """The load balancer answers over IPv6 too (an AAAA alias may point at it)."""
 
 
 class BlueGreen(pulumi.ComponentResource):
@@ -284,7 +308,7 @@ class BlueGreen(pulumi.ComponentResource):
     infrastructure_role_arn: pulumi.Output[str]
     """Role ECS uses to rewrite the rules and target groups during a deployment; resolves only
     once its managed policy is attached, so a service given it waits for the attachment."""
-    deployment_configuration: dict[str, Any]
+    deployment_configuration: aws.ecs.ServiceDeploymentConfigurationArgsDict
     """The service's deployment configuration for the strategy, as plain data."""
     web_acl_arn: pulumi.Output[str] | None
     """WAF web ACL on the load balancer; None when WAF is off."""
@@ -296,12 +320,11 @@ class BlueGreen(pulumi.ComponentResource):
         self._name = name
         self._args = args
         child = ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOptions(parent=self)
 
         # Security group ----------------------------------------------------------------
         self._sg = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args.network.vpc_id,
             description="Load balancer: HTTP(S) from the internet, test port from listed ranges",
             tags={"Name": f"{name}-alb"},
             opts=child,
@@ -339,12 +362,12 @@ class BlueGreen(pulumi.ComponentResource):
                 security_group_id=self._sg.id,
                 cidr_ipv4=pulumi.Output.from_input(ip).apply(lambda a: f"{a}/32"),
                 ip_protocol="tcp",
-                from_port=args.test_listener_port,
-                to_port=args.test_listener_port,
+                from_port=args.config.test_listener_port,
+                to_port=args.config.test_listener_port,
                 description=f"Test listener from the VPC's NAT {i}",
                 opts=child,
             )
-        for i, cidr in enumerate(args.test_listener_cidrs):
+        for i, cidr in enumerate(args.config.test_listener_cidrs):
             ipv6 = ":" in cidr
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-test-{i}",
@@ -352,14 +375,14 @@ class BlueGreen(pulumi.ComponentResource):
                 cidr_ipv4=None if ipv6 else cidr,
                 cidr_ipv6=cidr if ipv6 else None,
                 ip_protocol="tcp",
-                from_port=args.test_listener_port,
-                to_port=args.test_listener_port,
+                from_port=args.config.test_listener_port,
+                to_port=args.config.test_listener_port,
                 description=f"Test listener from {cidr}",
                 opts=child,
             )
 
         # Access logs -----------------------------------------------------------------------
-        bucket = self._access_log_bucket(name, args, invoke, child)
+        bucket = self._access_log_bucket(name, args, child)
 
         # Load balancer ---------------------------------------------------------------------
         alb = aws.lb.LoadBalancer(
@@ -368,10 +391,10 @@ class BlueGreen(pulumi.ComponentResource):
             internal=False,
             ip_address_type="dualstack" if args.dualstack else "ipv4",
             security_groups=[self._sg.id],
-            subnets=args.public_subnet_ids,
+            subnets=args.network.public,
             drop_invalid_header_fields=True,
             desync_mitigation_mode=args.desync_mitigation_mode,
-            enable_deletion_protection=args.deletion_protection,
+            enable_deletion_protection=args.config.load_balancer_deletion_protection,
             enable_http2=True,
             idle_timeout=60,
             access_logs={"bucket": bucket.bucket, "prefix": ACCESS_LOG_PREFIX, "enabled": True},
@@ -388,19 +411,19 @@ class BlueGreen(pulumi.ComponentResource):
                 port=args.container_port,
                 protocol="HTTP",
                 protocol_version="HTTP1",
-                vpc_id=args.vpc_id,
-                deregistration_delay=args.deregistration_delay_seconds,
+                vpc_id=args.network.vpc_id,
+                deregistration_delay=args.config.deregistration_delay_seconds,
                 load_balancing_algorithm_type="least_outstanding_requests",
                 health_check={
                     "enabled": True,
-                    "path": args.health_check_path,
+                    "path": args.config.health_check_path,
                     "port": "traffic-port",
                     "protocol": "HTTP",
                     "matcher": "200",
-                    "interval": args.health_check_interval_seconds,
-                    "timeout": args.health_check_timeout_seconds,
-                    "healthy_threshold": args.healthy_threshold,
-                    "unhealthy_threshold": args.unhealthy_threshold,
+                    "interval": args.config.health_check_interval_seconds,
+                    "timeout": args.config.health_check_timeout_seconds,
+                    "healthy_threshold": args.config.healthy_threshold,
+                    "unhealthy_threshold": args.config.unhealthy_threshold,
                 },
                 tags={"Name": f"{name}-{color}"},
                 opts=child,
@@ -429,28 +452,31 @@ class BlueGreen(pulumi.ComponentResource):
                 tags={"Name": f"{name}-http-redirect"},
                 opts=child,
             )
-        tls: dict[str, Any] = (
-            {"protocol": "HTTPS", "ssl_policy": TLS_POLICY, "certificate_arn": args.certificate_arn}
-            if args.https
-            else {"protocol": "HTTP"}
-        )
+        # Plain HTTP (opted in, without a domain) has no TLS policy and no certificate.
+        protocol = "HTTPS" if args.https else "HTTP"
+        ssl_policy = TLS_POLICY if args.https else None
+        certificate_arn = args.certificate_arn if args.https else None
         production = aws.lb.Listener(
             f"{name}-production",
             load_balancer_arn=alb.arn,
             port=443 if args.https else 80,
+            protocol=protocol,
+            ssl_policy=ssl_policy,
+            certificate_arn=certificate_arn,
             default_actions=not_found_action(),
             tags={"Name": f"{name}-production"},
             opts=child,
-            **tls,
         )
         test = aws.lb.Listener(
             f"{name}-test",
             load_balancer_arn=alb.arn,
-            port=args.test_listener_port,
+            port=args.config.test_listener_port,
+            protocol=protocol,
+            ssl_policy=ssl_policy,
+            certificate_arn=certificate_arn,
             default_actions=not_found_action(),
             tags={"Name": f"{name}-test"},
             opts=child,
-            **tls,
         )
         # ECS rewrites these rules' forward weights during every deployment. They are the only
         # rules of their listeners: no fixed-response or redirect rule sits beside them.
@@ -485,7 +511,7 @@ class BlueGreen(pulumi.ComponentResource):
 
         # WAF -----------------------------------------------------------------------------------
         self.web_acl_arn = None
-        if args.waf:
+        if args.config.waf:
             self.web_acl_arn = self._web_acl(name, args, alb, child)
 
         self.load_balancer_arn = alb.arn
@@ -534,17 +560,19 @@ class BlueGreen(pulumi.ComponentResource):
 
     def test_url(self, domain: str = "") -> pulumi.Output[str]:
         """URL of the test listener (reaches the green version during a deployment)."""
-        port = self._args.test_listener_port
+        port = self._args.config.test_listener_port
         if self._args.https:
             if not domain:
                 raise ValueError("test_url needs the domain the certificate is for")
             return pulumi.Output.from_input(f"https://{domain}:{port}")
         return self.dns_name.apply(lambda host: f"http://{host}:{port}")
 
-    def service_load_balancers(self, container_name: str) -> list[dict[str, Any]]:
+    def service_load_balancers(
+        self, container_name: str
+    ) -> list[aws.ecs.ServiceLoadBalancerArgsDict]:
         """The service's `load_balancers`: blue as the target group and, unless rolling, green
         as the alternate with the rules and role ECS shifts traffic with."""
-        entry: dict[str, Any] = {
+        entry: aws.ecs.ServiceLoadBalancerArgsDict = {
             "container_name": container_name,
             "container_port": self._args.container_port,
             "target_group_arn": self.blue_target_group_arn,
@@ -557,6 +585,20 @@ class BlueGreen(pulumi.ComponentResource):
                 "role_arn": self.infrastructure_role_arn,
             }
         return [entry]
+
+    def offer(self, container_name: str) -> LoadBalancerOffer:
+        """What the load balancer offers the service whose container `container_name`
+        receives its traffic."""
+        return LoadBalancerOffer(
+            security_group_id=self.security_group_id,
+            load_balancers=self.service_load_balancers(container_name),
+            deployment_configuration=self.deployment_configuration,
+            arn_suffix=self.load_balancer_arn_suffix,
+            target_group_arn_suffixes=self.target_group_arn_suffixes,
+            dns_name=self.dns_name,
+            zone_id=self.zone_id,
+            dualstack=self._args.dualstack,
+        )
 
     def forward_to(self, client: str, security_group_id: pulumi.Input[str]) -> None:
         """Lets the load balancer reach one client security group on the container port;
@@ -577,7 +619,7 @@ class BlueGreen(pulumi.ComponentResource):
         """Lets one client security group (the bastion, for the release's smoke test) open
         connections to the test listener. The load balancer's public addresses belong to AWS
         and change, so the egress names the port, not the addresses."""
-        port = self._args.test_listener_port
+        port = self._args.config.test_listener_port
         aws.vpc.SecurityGroupEgressRule(
             f"{self._name}-test-client-{client}",
             security_group_id=security_group_id,
@@ -593,14 +635,14 @@ class BlueGreen(pulumi.ComponentResource):
         self,
         name: str,
         args: BlueGreenArgs,
-        invoke: pulumi.InvokeOptions,
         child: ResourceOptions,
     ) -> aws.s3.Bucket:
+        invoke = pulumi.InvokeOptions(parent=self)
         bucket = aws.s3.Bucket(
             f"{name}-logs",
             bucket_prefix=args.access_log_bucket_prefix,
             # A stage without deletion protection can be torn down with its logs.
-            force_destroy=not args.deletion_protection,
+            force_destroy=not args.config.load_balancer_deletion_protection,
             tags={"Name": f"{name}-access-logs"},
             opts=child,
         )
@@ -679,14 +721,14 @@ class BlueGreen(pulumi.ComponentResource):
     def _web_acl(
         self, name: str, args: BlueGreenArgs, alb: aws.lb.LoadBalancer, child: ResourceOptions
     ) -> pulumi.Output[str]:
-        def visibility(metric: str) -> Any:
+        def visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
             return {
                 "cloudwatch_metrics_enabled": True,
                 "metric_name": metric,
                 "sampled_requests_enabled": True,
             }
 
-        rules: list[Any] = [
+        rules: list[aws.wafv2.WebAclRuleArgsDict] = [
             {
                 "name": group,
                 "priority": priority,
@@ -712,7 +754,7 @@ class BlueGreen(pulumi.ComponentResource):
                 "visibility_config": visibility("rate-limit-per-ip"),
             }
         )
-        allow: Any = {"allow": {}}
+        allow: aws.wafv2.WebAclDefaultActionArgsDict = {"allow": {}}
         acl = aws.wafv2.WebAcl(
             f"{name}-waf",
             scope="REGIONAL",

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from components.policies import assume_role_policy
+from components.iam import assume_role_policy
 
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -45,6 +45,23 @@ def final_snapshot_identifier(identifier: str, *generation: str) -> str:
 def parameter_group_family(engine_version: str) -> str:
     """RDS parameter group family of a PostgreSQL version: 16.4 -> postgres16."""
     return f"postgres{engine_version.split('.')[0]}"
+
+
+@dataclass(frozen=True)
+class DatabaseEndpoint:
+    """What the database offers its clients: where it is, which database, the secret holding
+    the user and password, and the security group a client's rules point at."""
+
+    address: pulumi.Input[str]
+    """Host name of the database endpoint."""
+    port: int
+    """Port of the database."""
+    name: str
+    """Application database name."""
+    secret_arn: pulumi.Input[str]
+    """Secrets Manager secret holding the master user's name and password."""
+    security_group_id: pulumi.Input[str]
+    """Security group of the database (it admits only what `Database.admit` is told)."""
 
 
 @dataclass(frozen=True)
@@ -91,12 +108,6 @@ class DatabaseArgs:
     log_retention_days: int = 30
     """Days exported PostgreSQL logs are kept."""
 
-    def __post_init__(self) -> None:
-        if self.max_allocated_storage_gb < self.allocated_storage_gb:
-            raise ValueError("max_allocated_storage_gb must be at least allocated_storage_gb")
-        if not 1 <= self.backup_retention_days <= 35:
-            raise ValueError("backup_retention_days must be between 1 and 35")
-
 
 class Database(pulumi.ComponentResource):
     """RDS PostgreSQL: private, encrypted, TLS only, password managed by AWS."""
@@ -113,6 +124,8 @@ class Database(pulumi.ComponentResource):
     """Security group of the database; admits only what `admit` is told."""
     database_name: str
     """Application database name."""
+    offer: DatabaseEndpoint
+    """All of the above a client needs, as one value."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: ResourceOptions | None = None):
         super().__init__("ecs-platform:database:Database", name, None, opts)
@@ -232,6 +245,13 @@ class Database(pulumi.ComponentResource):
         self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn or "")
         self.security_group_id = self._sg.id
         self.database_name = args.database_name
+        self.offer = DatabaseEndpoint(
+            address=self.address,
+            port=self.port,
+            name=self.database_name,
+            secret_arn=self.secret_arn,
+            security_group_id=self.security_group_id,
+        )
         self.register_outputs(
             {
                 "address": self.address,

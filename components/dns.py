@@ -1,4 +1,5 @@
-"""Dns: the site's public hosted zone and its DNS-validated ACM certificate."""
+"""Dns: the site's public hosted zone, its DNS-validated ACM certificate and the alias records
+that point the site's name at the load balancer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from settings import domain_problem
+from components.bluegreen import LoadBalancerOffer
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,10 @@ class DnsArgs:
     """Create the zone (then delegate to its name servers) instead of looking it up."""
 
     def __post_init__(self) -> None:
+        # The names' form is checked by settings; here only that the two agree.
         for label, value in (("domain", self.domain), ("zone_name", self.zone_name)):
-            problem = domain_problem(value) if value else "must not be empty"
-            if problem:
-                raise ValueError(f"{label} {value!r} {problem}")
+            if not value:
+                raise ValueError(f"{label} {value!r} must not be empty")
         if self.domain != self.zone_name and not self.domain.endswith("." + self.zone_name):
             raise ValueError(f"domain {self.domain} is not inside zone {self.zone_name}")
 
@@ -89,7 +90,49 @@ class Dns(pulumi.ComponentResource):
             validation_record_fqdns=[record.fqdn],
             opts=child,
         )
+        self._name = name
         self.zone_id = zone_id
         self.certificate_arn = validation.certificate_arn
         self.domain = args.domain
         self.register_outputs({"zone_id": self.zone_id, "certificate_arn": self.certificate_arn})
+
+    def alias(
+        self, name: str, load_balancer: LoadBalancerOffer, opts: ResourceOptions | None = None
+    ) -> list[aws.route53.Record]:
+        """Points the site's name at `load_balancer` (see `alias_records`), in this zone, as
+        children of this component. `opts` is merged into each record's options (e.g. aliases
+        that keep an earlier parent's state)."""
+        return alias_records(
+            name,
+            self.zone_id,
+            self.domain,
+            load_balancer,
+            ResourceOptions.merge(ResourceOptions(parent=self), opts),
+        )
+
+
+def alias_records(
+    name: str,
+    zone_id: pulumi.Input[str],
+    domain: str,
+    load_balancer: LoadBalancerOffer,
+    opts: ResourceOptions | None = None,
+) -> list[aws.route53.Record]:
+    """An A alias of `domain` to the load balancer, and an AAAA alias when the load balancer
+    is dual-stack (otherwise it has no IPv6 address)."""
+    target: aws.route53.RecordAliasArgsDict = {
+        "name": load_balancer.dns_name,
+        "zone_id": load_balancer.zone_id,
+        "evaluate_target_health": True,
+    }
+    return [
+        aws.route53.Record(
+            f"{name}-dns-{record_type.lower()}",
+            zone_id=zone_id,
+            name=domain,
+            type=record_type,
+            aliases=[target],
+            opts=opts,
+        )
+        for record_type in (("A", "AAAA") if load_balancer.dualstack else ("A",))
+    ]

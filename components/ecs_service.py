@@ -1,6 +1,6 @@
 """EcsService: the website's cluster, task definition, roles and service in the private
-subnets, its autoscaling, its capacity (Fargate, Fargate Spot or an Auto Scaling group of EC2
-instances) and the site's DNS records.
+subnets, its autoscaling and its capacity (Fargate, Fargate Spot or an Auto Scaling group of
+EC2 instances). The site's name points at the load balancer through `Dns.alias`.
 
 A release is a new image reference: it makes a new task definition revision, and the service
 then runs the deployment configuration it is given (BlueGreen builds it), rolling back on the
@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,8 +21,13 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from components.policies import assume_role_policy, document, statement
-from settings import FARGATE_SIZES
+from aws_facts import CAPACITY_PROVIDER_NAME, CAPACITY_PROVIDER_RESERVED_PREFIXES
+from components.bluegreen import LoadBalancerOffer
+from components.database import DatabaseEndpoint
+from components.iam import assume_role_policy, document, statement
+from components.instance import image_id, instance_identity, launch_template
+from components.network import Subnets
+from settings import ServiceSettings
 
 CONTAINER_NAME = "web"
 COLLECTOR_NAME = "collector"
@@ -50,13 +54,6 @@ EXEC_CHANNEL_ACTIONS = [
 DEFAULT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
 
 
-# CreateCapacityProvider, request parameter `name` (Amazon ECS API Reference): up to 255
-# letters, numbers, underscores and hyphens, and it "can't be prefixed with aws, ecs, or
-# fargate". https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html
-CAPACITY_PROVIDER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
-CAPACITY_PROVIDER_RESERVED_PREFIXES = ("aws", "ecs", "fargate")
-
-
 def capacity_provider_name(cluster_name: str) -> str:
     """The EC2 capacity provider's name: the cluster's (unique per stack, as capacity provider
     names are per account and region) behind a `cp-` prefix, because cluster names here
@@ -69,12 +66,31 @@ def capacity_provider_name(cluster_name: str) -> str:
     return name
 
 
-def watches_release(deployment_configuration: Mapping[str, Any]) -> bool:
+DeploymentConfiguration = aws.ecs.ServiceDeploymentConfigurationArgsDict
+
+
+def _known(value: object, what: str) -> float:
+    """A number of the deployment configuration, which BlueGreen builds from plain settings:
+    an Output here would mean the configuration is no longer known when the program runs."""
+    if value is None:
+        return 0
+    if isinstance(value, int | float | str):
+        return float(value)
+    raise TypeError(f"{what} must be known when the program runs, not {value!r}")
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def watches_release(deployment_configuration: DeploymentConfiguration) -> bool:
     """Whether `pulumi up` waits for a release to finish: yes, unless a PAUSE lifecycle hook
     holds the deployment for an operator (waiting would then hold `pulumi up` until the
     hook's timeout rolls the release back; the workflow follows that deployment instead)."""
     hooks = deployment_configuration.get("lifecycle_hooks") or ()
-    return not any(hook.get("target_type") == "PAUSE" for hook in hooks)
+    if not isinstance(hooks, list | tuple):
+        raise TypeError(f"lifecycle_hooks must be known when the program runs, not {hooks!r}")
+    return not any(_mapping(hook).get("target_type") == "PAUSE" for hook in hooks)
 
 
 # Minutes a release needs besides its bake times: new tasks start and pass the target group's
@@ -82,26 +98,34 @@ def watches_release(deployment_configuration: Mapping[str, Any]) -> bool:
 RELEASE_MARGIN_MINUTES = 30
 
 
-def release_timeout_minutes(deployment_configuration: Mapping[str, Any]) -> int:
+def release_timeout_minutes(deployment_configuration: DeploymentConfiguration) -> int:
     """How long `pulumi up` may wait for a release: the margin plus every bake time the
     strategy adds (the final bake, the canary's, each linear step's)."""
     config = deployment_configuration
-    minutes = RELEASE_MARGIN_MINUTES + int(config.get("bake_time_in_minutes") or 0)
-    canary = config.get("canary_configuration")
+    minutes = RELEASE_MARGIN_MINUTES + int(
+        _known(config.get("bake_time_in_minutes"), "bake_time_in_minutes")
+    )
+    canary = _mapping(config.get("canary_configuration"))
     if canary:
-        minutes += int(canary.get("canary_bake_time_in_minutes") or 0)
-    linear = config.get("linear_configuration")
+        bake = canary.get("canary_bake_time_in_minutes")
+        minutes += int(_known(bake, "canary_bake_time_in_minutes"))
+    linear = _mapping(config.get("linear_configuration"))
     if linear:
-        steps = math.ceil(100 / float(linear["step_percent"]))
-        minutes += steps * int(linear.get("step_bake_time_in_minutes") or 0)
+        steps = math.ceil(100 / _known(linear["step_percent"], "step_percent"))
+        bake = linear.get("step_bake_time_in_minutes")
+        minutes += steps * int(_known(bake, "step_bake_time_in_minutes"))
     return minutes
 
 
 def capacity_provider_strategy(
-    capacity: Literal["fargate", "ec2"], fargate_spot_percent: int, ec2_provider: Any = None
-) -> Any:
+    capacity: Literal["fargate", "ec2"],
+    fargate_spot_percent: int,
+    ec2_provider: pulumi.Input[str] | None = None,
+) -> list[aws.ecs.ServiceCapacityProviderStrategyArgsDict]:
     """How the service spreads its tasks over capacity providers."""
     if capacity == "ec2":
+        if ec2_provider is None:
+            raise ValueError("capacity ec2 needs the EC2 capacity provider")
         return [{"capacity_provider": ec2_provider, "weight": 1, "base": 0}]
     if fargate_spot_percent >= 100:
         return [{"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}]
@@ -230,10 +254,9 @@ def container_definitions(
 class EcsServiceArgs:
     """What the website runs, where, on what capacity and behind which load balancer."""
 
-    vpc_id: pulumi.Input[str]
-    """VPC of the tasks."""
-    private_subnet_ids: pulumi.Input[list[str]]
-    """Private subnets the tasks (and EC2 capacity) are placed in; no public IPs."""
+    network: Subnets
+    """The VPC and its subnets: the tasks (and EC2 capacity) go in the private ones, with no
+    public IPs."""
     cluster_name: str
     """Physical cluster name, unique per stack (e.g. ecs-platform-stage)."""
     service_name: str
@@ -244,68 +267,27 @@ class EcsServiceArgs:
     """ECR repository the image is pulled from (the execution role may read only it)."""
     kms_key_arn: pulumi.Input[str]
     """Stack key: log groups, ECS Exec sessions and the database secret."""
-    database_secret_arn: pulumi.Input[str]
-    """RDS-managed secret with the database user's name and password."""
-    database_address: pulumi.Input[str]
-    """Host name of the database."""
-    database_security_group_id: pulumi.Input[str]
-    """Security group of the database: the tasks may connect to it on database_port."""
-    database_name: str
-    """Application database name."""
-    load_balancer_security_group_id: pulumi.Input[str]
-    """Security group of the load balancer: the only source the tasks admit."""
-    load_balancers: Sequence[Mapping[str, Any]]
-    """The service's load balancer entries (BlueGreen.service_load_balancers); applied when the
-    service is created, ECS owns which target group is primary afterwards."""
-    deployment_configuration: Mapping[str, Any]
-    """The service's deployment configuration (BlueGreen.deployment_configuration)."""
-    load_balancer_arn_suffix: pulumi.Input[str]
-    """app/<name>/<id> of the load balancer, for request-based scaling."""
-    target_group_arn_suffixes: Sequence[pulumi.Input[str]]
-    """targetgroup/<name>/<id> of blue and green: requests per task counts both."""
+    database: DatabaseEndpoint
+    """The database the website uses: the tasks may connect to it, read its secret."""
+    load_balancer: LoadBalancerOffer
+    """The load balancer in front (BlueGreen.offer): the only source the tasks admit, the
+    service's load balancer entries and deployment configuration, the scaling dimensions."""
     rollback_alarm_names: pulumi.Input[list[str]]
     """CloudWatch alarms that roll a deployment back while it runs."""
+    config: ServiceSettings = field(default_factory=ServiceSettings)
+    """Task size and architecture, capacity, counts and scaling targets, the website's port,
+    log retention and ECS Exec: the stack's service settings."""
     app_version: str = "dev"
     """Release version shown by the website (APP_VERSION)."""
     app_color: Literal["blue", "green"] = "blue"
     """Colour of the release (APP_COLOR)."""
     stack_name: str = "dev"
     """Stack name shown by the website (STACK_NAME)."""
-    database_port: int = 5432
-    """Port of the database."""
-    container_port: int = 8080
-    """Port the website listens on (the only one the load balancer reaches)."""
     metrics_port: int = METRICS_PORT
     """Port the website serves /metrics on, for the collector in the task only."""
-    cpu: int = 256
-    """Task CPU units."""
-    memory: int = 512
-    """Task memory, MiB."""
-    architecture: Literal["arm64", "x86_64"] = "arm64"
-    """CPU architecture of the tasks (Graviton by default: cheaper)."""
-    capacity: Literal["fargate", "ec2"] = "fargate"
-    """Fargate, or EC2 instances from an Auto Scaling group with a capacity provider."""
-    fargate_spot_percent: int = 0
-    """Share of tasks on Fargate Spot (Fargate only)."""
-    ec2_instance_type: str = "t4g.small"
-    """Instance type of the EC2 capacity."""
     stack_tags: Mapping[str, str] = field(default_factory=dict)
     """Stack-wide tags for what the EC2 capacity's Auto Scaling group launches: the provider's
     default tags reach neither the group nor its instances."""
-    desired_count: int = 1
-    """Tasks at creation; autoscaling owns the count afterwards."""
-    min_count: int = 1
-    """Autoscaling floor."""
-    max_count: int = 2
-    """Autoscaling ceiling."""
-    cpu_target_percent: int = 60
-    """Target tracking: average CPU utilisation to hold."""
-    requests_per_target: int = 1000
-    """Target tracking: load balancer requests per task per minute to hold."""
-    log_retention_days: int = 30
-    """Days the website's logs are kept."""
-    ecs_exec: bool = False
-    """Allow `aws ecs execute-command`; sessions are encrypted and logged."""
     health_check_grace_period_seconds: int = 30
     """Seconds after a task starts before load balancer health checks count."""
     prometheus_remote_write_url: pulumi.Input[str] | None = None
@@ -314,56 +296,29 @@ class EcsServiceArgs:
     """Workspace the collector writes to (required with prometheus_remote_write_url)."""
     collector_image: str = DEFAULT_COLLECTOR_IMAGE
     """Image of the metrics collector sidecar."""
-    dns_zone_id: pulumi.Input[str] | None = None
-    """Hosted zone of the site's name; None creates no DNS records."""
-    domain: str = ""
-    """The site's host name (with dns_zone_id)."""
-    load_balancer_dns_name: pulumi.Input[str] | None = None
-    """DNS name of the load balancer (the alias target)."""
-    load_balancer_zone_id: pulumi.Input[str] | None = None
-    """Hosted zone of the load balancer's DNS name."""
-    ipv6: bool = False
-    """The load balancer is dual-stack: publish an AAAA alias next to the A alias."""
 
     def __post_init__(self) -> None:
+        # Only what code could get wrong: sizes, counts and ranges a user types are checked
+        # by settings, before anything is declared.
         problems = []
-        if self.capacity == "fargate" and self.memory not in FARGATE_SIZES.get(self.cpu, ()):
-            problems.append(
-                f"cpu {self.cpu} / memory {self.memory} is not a Fargate size; allowed: "
-                + "; ".join(f"{c}: {m[0]}-{m[-1]}" for c, m in FARGATE_SIZES.items())
-            )
-        if not 1 <= self.min_count <= self.desired_count <= self.max_count:
-            problems.append(
-                f"counts must satisfy 1 <= min_count ({self.min_count}) <= desired_count "
-                f"({self.desired_count}) <= max_count ({self.max_count})"
-            )
-        if not 0 <= self.fargate_spot_percent <= 100:
-            problems.append(f"fargate_spot_percent is {self.fargate_spot_percent}, allowed 0-100")
-        if self.capacity == "ec2" and self.fargate_spot_percent:
+        if self.config.capacity == "ec2" and self.config.fargate_spot_percent:
             problems.append("fargate_spot_percent applies only to capacity fargate")
-        if self.metrics_port == self.container_port or not 1 <= self.metrics_port <= 65535:
+        port = self.config.container_port
+        if self.metrics_port == port or not 1 <= self.metrics_port <= 65535:
             problems.append(
                 f"metrics_port {self.metrics_port} must be a port (1-65535) other than "
-                f"container_port {self.container_port}"
+                f"container_port {port}"
             )
-        if len(self.target_group_arn_suffixes) != 2:
+        if len(self.load_balancer.target_group_arn_suffixes) != 2:
             problems.append("target_group_arn_suffixes must hold blue and green")
         if (self.prometheus_remote_write_url is None) != (self.prometheus_workspace_arn is None):
             problems.append("prometheus_remote_write_url and prometheus_workspace_arn go together")
-        if self.dns_zone_id is not None and (
-            not self.domain
-            or self.load_balancer_dns_name is None
-            or self.load_balancer_zone_id is None
-        ):
-            problems.append(
-                "dns_zone_id needs domain, load_balancer_dns_name and load_balancer_zone_id"
-            )
         if problems:
             raise ValueError("; ".join(problems))
 
 
 class EcsService(pulumi.ComponentResource):
-    """Cluster, task definition, roles, service, autoscaling, capacity and DNS records."""
+    """Cluster, task definition, roles, service, autoscaling and capacity."""
 
     cluster_name: pulumi.Output[str]
     """Name of the cluster."""
@@ -398,17 +353,17 @@ class EcsService(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/ecs/{args.service_name}",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.config.log_retention_days,
             kms_key_id=args.kms_key_arn,
             tags={"Name": f"{name}-logs"},
             opts=child,
         )
         exec_log_group = None
-        if args.ecs_exec:
+        if args.config.ecs_exec:
             exec_log_group = aws.cloudwatch.LogGroup(
                 f"{name}-exec-logs",
                 name=f"/ecs/{args.service_name}/exec",
-                retention_in_days=args.log_retention_days,
+                retention_in_days=args.config.log_retention_days,
                 kms_key_id=args.kms_key_arn,
                 tags={"Name": f"{name}-exec-logs"},
                 opts=child,
@@ -440,7 +395,7 @@ class EcsService(pulumi.ComponentResource):
         # Security group of the tasks ----------------------------------------------------------
         sg = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args.network.vpc_id,
             description="Website tasks: only the load balancer in; database and HTTPS out",
             tags={"Name": f"{name}-tasks"},
             opts=child,
@@ -448,20 +403,20 @@ class EcsService(pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-from-load-balancer",
             security_group_id=sg.id,
-            referenced_security_group_id=args.load_balancer_security_group_id,
+            referenced_security_group_id=args.load_balancer.security_group_id,
             ip_protocol="tcp",
-            from_port=args.container_port,
-            to_port=args.container_port,
+            from_port=args.config.container_port,
+            to_port=args.config.container_port,
             description="HTTP from the load balancer",
             opts=child,
         )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-to-database",
             security_group_id=sg.id,
-            referenced_security_group_id=args.database_security_group_id,
+            referenced_security_group_id=args.database.security_group_id,
             ip_protocol="tcp",
-            from_port=args.database_port,
-            to_port=args.database_port,
+            from_port=args.database.port,
+            to_port=args.database.port,
             description="PostgreSQL to the database",
             opts=child,
         )
@@ -493,7 +448,7 @@ class EcsService(pulumi.ComponentResource):
                 *execution_statements(
                     repository_arn=args.repository_arn,
                     log_group_arn=log_group.arn,
-                    secret_arn=args.database_secret_arn,
+                    secret_arn=args.database.secret_arn,
                     kms_key_arn=args.kms_key_arn,
                     region=region,
                 )
@@ -534,8 +489,8 @@ class EcsService(pulumi.ComponentResource):
             image=args.image,
             region=region,
             log_group=log_group.name,
-            secret=args.database_secret_arn,
-            host=args.database_address,
+            secret=args.database.secret_arn,
+            host=args.database.address,
             remote_write=args.prometheus_remote_write_url if collector else "",
         ).apply(
             lambda v: json.dumps(
@@ -543,31 +498,31 @@ class EcsService(pulumi.ComponentResource):
                     image=v["image"],
                     region=v["region"],
                     log_group=v["log_group"],
-                    container_port=args.container_port,
+                    container_port=args.config.container_port,
                     metrics_port=args.metrics_port,
                     secret_arn=v["secret"],
                     database_host=v["host"],
-                    database_port=args.database_port,
-                    database_name=args.database_name,
+                    database_port=args.database.port,
+                    database_name=args.database.name,
                     app_version=args.app_version,
                     app_color=args.app_color,
                     stack_name=args.stack_name,
-                    ecs_exec=args.ecs_exec,
+                    ecs_exec=args.config.ecs_exec,
                     collector=_collector(args, v["remote_write"], v["region"]),
                 )
             )
         )
-        fargate = args.capacity == "fargate"
+        fargate = args.config.capacity == "fargate"
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=args.service_name,
             network_mode="awsvpc",
             requires_compatibilities=["FARGATE" if fargate else "EC2"],
-            cpu=str(args.cpu),
-            memory=str(args.memory),
+            cpu=str(args.config.cpu),
+            memory=str(args.config.memory),
             runtime_platform={
                 "operating_system_family": "LINUX",
-                "cpu_architecture": "ARM64" if args.architecture == "arm64" else "X86_64",
+                "cpu_architecture": "ARM64" if args.config.architecture == "arm64" else "X86_64",
             },
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
@@ -582,13 +537,13 @@ class EcsService(pulumi.ComponentResource):
         # Capacity ---------------------------------------------------------------------------
         ec2_provider = None
         if fargate:
-            providers: list[Any] = ["FARGATE", "FARGATE_SPOT"]
+            providers: list[pulumi.Input[str]] = ["FARGATE", "FARGATE_SPOT"]
         else:
             ec2_provider = self._ec2_capacity(name, args, cluster, child)
             providers = [ec2_provider.name]
         strategy = capacity_provider_strategy(
-            args.capacity,
-            args.fargate_spot_percent,
+            args.config.capacity,
+            args.config.fargate_spot_percent,
             ec2_provider.name if ec2_provider is not None else None,
         )
         cluster_providers = aws.ecs.ClusterCapacityProviders(
@@ -600,14 +555,18 @@ class EcsService(pulumi.ComponentResource):
         )
 
         # Service -----------------------------------------------------------------------------
-        network: Any = {
-            "subnets": args.private_subnet_ids,
+        network: aws.ecs.ServiceNetworkConfigurationArgsDict = {
+            "subnets": args.network.private,
             "security_groups": [sg.id],
             "assign_public_ip": False,
         }
-        alarms: Any = {"alarm_names": args.rollback_alarm_names, "enable": True, "rollback": True}
-        load_balancers: Any = [dict(entry) for entry in args.load_balancers]
-        deployment: Any = dict(args.deployment_configuration)
+        alarms: aws.ecs.ServiceAlarmsArgsDict = {
+            "alarm_names": args.rollback_alarm_names,
+            "enable": True,
+            "rollback": True,
+        }
+        load_balancers = list(args.load_balancer.load_balancers)
+        deployment = args.load_balancer.deployment_configuration
         # With wait_for_steady_state the provider (terraform-provider-aws, resource
         # aws_ecs_service, internal/service/ecs/service.go: waitServiceStable ->
         # statusServiceWaitForStable -> findDeploymentStatus) follows the service deployment
@@ -622,7 +581,7 @@ class EcsService(pulumi.ComponentResource):
             name=args.service_name,
             cluster=cluster.arn,
             task_definition=task_definition.arn,
-            desired_count=args.desired_count,
+            desired_count=args.config.desired_count,
             capacity_provider_strategies=strategy,
             # LATEST is 1.4.0 on Linux; FARGATE_SPOT takes ARM64 tasks from 1.4.0 on (ECS API
             # reference, CapacityProviderStrategyItem), so stage's Graviton tasks may use Spot.
@@ -636,7 +595,7 @@ class EcsService(pulumi.ComponentResource):
             deployment_maximum_percent=200,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             alarms=alarms,
-            enable_execute_command=args.ecs_exec,
+            enable_execute_command=args.config.ecs_exec,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             availability_zone_rebalancing="ENABLED",
@@ -670,8 +629,8 @@ class EcsService(pulumi.ComponentResource):
             resource_id=pulumi.Output.all(cluster.name, service.name).apply(
                 lambda v: f"service/{v[0]}/{v[1]}"
             ),
-            min_capacity=args.min_count,
-            max_capacity=args.max_count,
+            min_capacity=args.config.min_count,
+            max_capacity=args.config.max_count,
             tags={"Name": f"{name}-scaling"},
             opts=child,
         )
@@ -682,7 +641,7 @@ class EcsService(pulumi.ComponentResource):
             scalable_dimension=target.scalable_dimension,
             resource_id=target.resource_id,
             target_tracking_scaling_policy_configuration={
-                "target_value": args.cpu_target_percent,
+                "target_value": args.config.cpu_target_percent,
                 "predefined_metric_specification": {
                     "predefined_metric_type": "ECSServiceAverageCPUUtilization"
                 },
@@ -698,11 +657,11 @@ class EcsService(pulumi.ComponentResource):
             scalable_dimension=target.scalable_dimension,
             resource_id=target.resource_id,
             target_tracking_scaling_policy_configuration={
-                "target_value": args.requests_per_target,
+                "target_value": args.config.requests_per_target,
                 "customized_metric_specification": {
                     "metrics": requests_per_task_metrics(
-                        load_balancer=args.load_balancer_arn_suffix,
-                        target_groups=args.target_group_arn_suffixes,
+                        load_balancer=args.load_balancer.arn_suffix,
+                        target_groups=args.load_balancer.target_group_arn_suffixes,
                         cluster=args.cluster_name,
                         service=args.service_name,
                     )
@@ -712,24 +671,6 @@ class EcsService(pulumi.ComponentResource):
             },
             opts=child,
         )
-
-        # DNS ---------------------------------------------------------------------------------
-        if args.dns_zone_id is not None:
-            # AAAA only with a dual-stack load balancer: otherwise it has no IPv6 address.
-            alias: Any = {
-                "name": args.load_balancer_dns_name,
-                "zone_id": args.load_balancer_zone_id,
-                "evaluate_target_health": True,
-            }
-            for record_type in ("A", "AAAA") if args.ipv6 else ("A",):
-                aws.route53.Record(
-                    f"{name}-dns-{record_type.lower()}",
-                    zone_id=args.dns_zone_id,
-                    name=args.domain,
-                    type=record_type,
-                    aliases=[alias],
-                    opts=child,
-                )
 
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
@@ -763,7 +704,7 @@ class EcsService(pulumi.ComponentResource):
         scales it to the tasks' needs."""
         sg = aws.ec2.SecurityGroup(
             f"{name}-instances-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args.network.vpc_id,
             description="ECS capacity instances: nothing in; HTTPS out to ECS, ECR and SSM",
             tags={"Name": f"{name}-instances"},
             opts=child,
@@ -778,58 +719,26 @@ class EcsService(pulumi.ComponentResource):
             description="HTTPS to ECS, ECR and SSM",
             opts=child,
         )
-        role = aws.iam.Role(
-            f"{name}-instance-role",
-            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+        identity = instance_identity(
+            f"{name}-instance",
             description="ECS capacity instances: register with the cluster, be reached by SSM",
-            tags={"Name": f"{name}-instances"},
-            opts=child,
-        )
-        for suffix, policy in (
-            ("ecs", "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
-            ("ssm", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
-        ):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-instance-{suffix}", role=role.name, policy_arn=policy, opts=child
-            )
-        profile = aws.iam.InstanceProfile(
-            f"{name}-instance-profile",
-            role=role.name,
-            tags={"Name": f"{name}-instances"},
-            opts=child,
-        )
-        ami = aws.ssm.get_parameter_output(
-            name=ECS_AMI_PARAMETER[args.architecture], opts=pulumi.InvokeOptions(parent=self)
-        )
-        template = aws.ec2.LaunchTemplate(
-            f"{name}-instances-lt",
-            image_id=ami.value,
-            instance_type=args.ec2_instance_type,
-            iam_instance_profile={"arn": profile.arn},
-            vpc_security_group_ids=[sg.id],
-            metadata_options={
-                "http_tokens": "required",
-                "http_endpoint": "enabled",
-                "http_put_response_hop_limit": 1,
+            name_tag=f"{name}-instances",
+            managed_policies={
+                "ecs": "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
             },
-            block_device_mappings=[
-                {
-                    "device_name": "/dev/xvda",
-                    "ebs": {
-                        "volume_size": 30,
-                        "volume_type": "gp3",
-                        "encrypted": "true",
-                        "delete_on_termination": "true",
-                    },
-                }
-            ],
-            monitoring={"enabled": True},
+            opts=child,
+        )
+        template = launch_template(
+            f"{name}-instances-lt",
+            image=image_id(ECS_AMI_PARAMETER[args.config.architecture], self),
+            instance_type=args.config.ec2_instance_type,
+            profile=identity.profile,
+            root_volume_gb=30,
             user_data=base64.b64encode(ec2_user_data(args.cluster_name).encode()).decode(),
-            tag_specifications=[
-                {"resource_type": kind, "tags": {**args.stack_tags, "Name": f"{name}-instance"}}
-                for kind in ("instance", "volume", "network-interface")
-            ],
-            tags={"Name": f"{name}-instances"},
+            launch_tags={**args.stack_tags, "Name": f"{name}-instance"},
+            name_tag=f"{name}-instances",
+            detailed_monitoring=True,
+            security_group_ids=[sg.id],
             opts=child,
         )
         # The deploy roles create only what the request tags with their environment
@@ -842,8 +751,8 @@ class EcsService(pulumi.ComponentResource):
             f"{name}-instances-asg",
             min_size=0,
             # awsvpc tasks take an interface each: one task per instance is the safe bound.
-            max_size=args.max_count,
-            vpc_zone_identifiers=args.private_subnet_ids,
+            max_size=args.config.max_count,
+            vpc_zone_identifiers=args.network.private,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             health_check_type="EC2",
             health_check_grace_period=60,
@@ -889,11 +798,11 @@ def _collector(args: EcsServiceArgs, remote_write: str, region: str) -> dict[str
 
 def execution_statements(
     *,
-    repository_arn: Any,
-    log_group_arn: Any,
-    secret_arn: Any,
-    kms_key_arn: Any,
-    region: Any,
+    repository_arn: pulumi.Input[str],
+    log_group_arn: pulumi.Input[str],
+    secret_arn: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    region: pulumi.Input[str],
 ) -> list[dict[str, Any]]:
     """The execution role's statements: pull the one image repository, write the one log
     group, read the one database secret, decrypt it with the stack key through Secrets
@@ -927,7 +836,9 @@ def execution_statements(
     ]
 
 
-def exec_statements(*, log_group_arn: Any, kms_key_arn: Any) -> list[dict[str, Any]]:
+def exec_statements(
+    *, log_group_arn: pulumi.Input[str], kms_key_arn: pulumi.Input[str]
+) -> list[dict[str, Any]]:
     """The task role's statements for ECS Exec: the session channels, the session log
     group, the session key."""
     return [
@@ -944,13 +855,20 @@ def exec_statements(*, log_group_arn: Any, kms_key_arn: Any) -> list[dict[str, A
     ]
 
 
+ScalingMetric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgsDict
+
+
 def requests_per_task_metrics(
-    *, load_balancer: Any, target_groups: Sequence[Any], cluster: str, service: str
-) -> Any:
+    *,
+    load_balancer: pulumi.Input[str],
+    target_groups: Sequence[pulumi.Input[str]],
+    cluster: str,
+    service: str,
+) -> list[ScalingMetric]:
     """Metric math for request-based scaling: requests to blue and green together per
     running task, so scaling keeps working whichever target group holds the traffic."""
 
-    def requests(key: str, target_group: Any) -> dict[str, Any]:
+    def requests(key: str, target_group: pulumi.Input[str]) -> ScalingMetric:
         return {
             "id": key,
             "return_data": False,

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from components.policies import document, statement
+from components.iam import document, statement
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,40 @@ import ipaddress
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from components.policies import assume_role_policy, document, statement
+from components.iam import assume_role_policy, document, statement
+from components.instance import (
+    AL2023_ARM_AMI_PARAMETER,
+    image_id,
+    instance_identity,
+    launch_template,
+)
+from settings import NetworkSettings, SubnetPlan
 
-NatStrategy = Literal["none", "single", "per-az", "instance"]
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
-# Amazon Linux 2023 for ARM, published by AWS as a public SSM parameter.
-AL2023_ARM_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 #: Stack tags the NAT role's conditions match on, besides NAT_ROLE_TAG.
 NAT_SCOPE_TAG_KEYS = ("Project", "Environment")
+
+
+@dataclass(frozen=True)
+class Subnets:
+    """What the network offers what is placed in it: the VPC and its subnets of each tier,
+    one per AZ, in AZ order."""
+
+    vpc_id: pulumi.Input[str]
+    """Id of the VPC."""
+    vpc_cidr: str
+    """IPv4 range of the VPC."""
+    public: pulumi.Input[list[str]]
+    """Public subnets (load balancer, NAT, bastion)."""
+    private: pulumi.Input[list[str]]
+    """Private subnets (tasks): out only through the NAT."""
+    database: pulumi.Input[list[str]]
+    """Isolated subnets (database): no route out of the VPC."""
 
 
 @dataclass(frozen=True)
@@ -29,25 +49,13 @@ class NetworkArgs:
 
     kms_key_arn: pulumi.Input[str]
     """KMS key that encrypts the flow log group."""
-    public_subnet_cidrs: tuple[str, ...]
-    """One public subnet per AZ (load balancer, NAT, bastion)."""
-    private_subnet_cidrs: tuple[str, ...]
-    """One private subnet per AZ (tasks); outbound only through the NAT strategy."""
-    database_subnet_cidrs: tuple[str, ...]
-    """One isolated subnet per AZ (database): no route out of the VPC at all."""
-    cidr: str = "10.0.0.0/16"
-    """IPv4 range of the VPC."""
-    nat_strategy: NatStrategy = "instance"
-    """none, single NAT Gateway, one NAT Gateway per AZ, or a NAT instance per AZ (cheapest)."""
-    nat_instance_type: str = "t4g.nano"
-    """Graviton instance type of the NAT instances."""
-    interface_endpoints: bool = False
-    """Interface endpoints for ECR, Logs and Secrets Manager (cost per AZ-hour); off by default."""
-    flow_log_retention_days: int = 30
-    """Days flow logs are kept."""
-    ipv6: bool = True
-    """An Amazon-provided IPv6 block for the VPC and a /64 for each public subnet (routed to
-    the Internet Gateway), so the load balancer can answer over IPv6; other tiers stay IPv4."""
+    subnets: SubnetPlan
+    """The CIDR of each tier's subnet, one per AZ: public (load balancer, NAT, bastion),
+    private (tasks; out only through the NAT strategy), database (no route out of the VPC)."""
+    config: NetworkSettings = field(default_factory=NetworkSettings)
+    """The VPC's range, the NAT strategy and its instance type, interface endpoints, flow log
+    retention and IPv6 (an Amazon-provided block for the VPC and a /64 for each public subnet,
+    so the load balancer can answer over IPv6): the stack's network settings."""
     availability_zones: tuple[str, ...] = field(default=())
     """AZ names to use; empty takes the first available ones of the region."""
     stack_tags: Mapping[str, str] = field(default_factory=dict)
@@ -58,13 +66,13 @@ class NetworkArgs:
 
     @property
     def az_count(self) -> int:
-        return len(self.public_subnet_cidrs)
+        return len(self.subnets.public)
 
     def __post_init__(self) -> None:
         counts = {
-            len(self.public_subnet_cidrs),
-            len(self.private_subnet_cidrs),
-            len(self.database_subnet_cidrs),
+            len(self.subnets.public),
+            len(self.subnets.private),
+            len(self.subnets.database),
         }
         if len(counts) != 1 or not 1 <= self.az_count <= 6:
             raise ValueError(
@@ -74,7 +82,7 @@ class NetworkArgs:
         if self.availability_zones and len(self.availability_zones) != self.az_count:
             raise ValueError("availability_zones must name one AZ per subnet")
         missing = [k for k in NAT_SCOPE_TAG_KEYS if not self.stack_tags.get(k)]
-        if self.nat_strategy == "instance" and missing:
+        if self.config.nat_strategy == "instance" and missing:
             raise ValueError(
                 f"stack_tags lacks {', '.join(missing)}: the NAT instances' role is scoped "
                 "to instances and interfaces tagged with the stack"
@@ -220,8 +228,13 @@ class Network(pulumi.ComponentResource):
     """Isolated database subnets, in AZ order."""
     nat_gateway_ids: pulumi.Output[list[str]]
     """NAT Gateways (empty for the none and instance strategies)."""
+    nat_gateways: list[pulumi.Output[str]]
+    """The same ids one by one: how many there are is known before deployment (one alarm
+    each)."""
     nat_instance_group_names: pulumi.Output[list[str]]
     """Auto Scaling groups of the NAT instances (empty unless the instance strategy)."""
+    subnets: Subnets
+    """The VPC and its subnets, as one value for what is placed in them."""
     nat_public_ips: list[pulumi.Output[str]]
     """Elastic IPs of the NAT Gateways, one per gateway (empty for the none and instance
     strategies: a NAT instance's public address changes whenever the instance is replaced)."""
@@ -252,10 +265,10 @@ class Network(pulumi.ComponentResource):
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=args.cidr,
+            cidr_block=args.config.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
-            assign_generated_ipv6_cidr_block=args.ipv6,
+            assign_generated_ipv6_cidr_block=args.config.ipv6,
             tags={"Name": f"{name}-vpc"},
             opts=child,
         )
@@ -288,9 +301,9 @@ class Network(pulumi.ComponentResource):
                 for i, cidr in enumerate(cidrs)
             ]
 
-        public = subnets("public", args.public_subnet_cidrs, ipv6=args.ipv6)
-        private = subnets("private", args.private_subnet_cidrs)
-        database = subnets("database", args.database_subnet_cidrs)
+        public = subnets("public", args.subnets.public, ipv6=args.config.ipv6)
+        private = subnets("private", args.subnets.private)
+        database = subnets("database", args.subnets.database)
 
         public_rt = aws.ec2.RouteTable(
             f"{name}-public-rt", vpc_id=vpc.id, tags={"Name": f"{name}-public"}, opts=child
@@ -302,7 +315,7 @@ class Network(pulumi.ComponentResource):
             gateway_id=igw.id,
             opts=child,
         )
-        if args.ipv6:
+        if args.config.ipv6:
             aws.ec2.Route(
                 f"{name}-public-default-ipv6",
                 route_table_id=public_rt.id,
@@ -346,8 +359,8 @@ class Network(pulumi.ComponentResource):
         nat_gateways: list[aws.ec2.NatGateway] = []
         nat_eips: list[aws.ec2.Eip] = []
         nat_groups: list[aws.autoscaling.Group] = []
-        if args.nat_strategy in ("single", "per-az"):
-            count = 1 if args.nat_strategy == "single" else args.az_count
+        if args.config.nat_strategy in ("single", "per-az"):
+            count = 1 if args.config.nat_strategy == "single" else args.az_count
             for i in range(count):
                 eip = aws.ec2.Eip(
                     f"{name}-nat-eip-{i}",
@@ -366,7 +379,7 @@ class Network(pulumi.ComponentResource):
                     )
                 )
             for i, rt in enumerate(private_rts):
-                gateway = nat_gateways[i if args.nat_strategy == "per-az" else 0]
+                gateway = nat_gateways[i if args.config.nat_strategy == "per-az" else 0]
                 aws.ec2.Route(
                     f"{name}-private-default-{i}",
                     route_table_id=rt.id,
@@ -374,7 +387,7 @@ class Network(pulumi.ComponentResource):
                     nat_gateway_id=gateway.id,
                     opts=child,
                 )
-        elif args.nat_strategy == "instance":
+        elif args.config.nat_strategy == "instance":
             nat_groups = self._nat_instances(
                 name, args, vpc, public, private_rts, region, account, child
             )
@@ -389,19 +402,27 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
-        if args.interface_endpoints:
+        if args.config.interface_endpoints:
             self._interface_endpoints(name, args, vpc, private, region, child)
 
         self._flow_logs(name, args, vpc, account, child)
 
         self.vpc_id = vpc.id
-        self.vpc_cidr = args.cidr
+        self.vpc_cidr = args.config.cidr
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.database_subnet_ids = pulumi.Output.all(*[s.id for s in database])
         self.nat_gateway_ids = pulumi.Output.all(*[g.id for g in nat_gateways])
+        self.nat_gateways = [g.id for g in nat_gateways]
         self.nat_instance_group_names = pulumi.Output.all(*[g.name for g in nat_groups])
         self.nat_public_ips = [eip.public_ip for eip in nat_eips]
+        self.subnets = Subnets(
+            vpc_id=self.vpc_id,
+            vpc_cidr=self.vpc_cidr,
+            public=self.public_subnet_ids,
+            private=self.private_subnet_ids,
+            database=self.database_subnet_ids,
+        )
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -436,7 +457,7 @@ class Network(pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-nat-from-vpc",
             security_group_id=sg.id,
-            cidr_ipv4=args.cidr,
+            cidr_ipv4=args.config.cidr,
             ip_protocol="-1",
             description="Any traffic from inside the VPC to be forwarded",
             opts=child,
@@ -474,19 +495,13 @@ class Network(pulumi.ComponentResource):
             )
             enis.append(eni)
 
-        role = aws.iam.Role(
-            f"{name}-nat-role",
-            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+        identity = instance_identity(
+            f"{name}-nat",
             description="NAT instances: attach their interface, be reached by SSM",
-            tags={"Name": f"{name}-nat"},
+            name_tag=f"{name}-nat",
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-nat-ssm",
-            role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-            opts=child,
-        )
+        role = identity.role
 
         def ec2_arns(kind: str) -> pulumi.Output[str]:
             return pulumi.Output.all(region, account).apply(
@@ -519,53 +534,32 @@ class Network(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        profile = aws.iam.InstanceProfile(
-            f"{name}-nat-profile", role=role.name, tags={"Name": f"{name}-nat"}, opts=child
-        )
-        ami = aws.ssm.get_parameter_output(
-            name=AL2023_ARM_AMI_PARAMETER, opts=pulumi.InvokeOptions(parent=self)
-        )
+        ami = image_id(AL2023_ARM_AMI_PARAMETER, self)
         groups = []
         for i, eni in enumerate(enis):
             user_data = pulumi.Output.all(eni.id, region).apply(
                 lambda er: base64.b64encode(nat_instance_user_data(er[0], er[1]).encode()).decode()
             )
-            template = aws.ec2.LaunchTemplate(
+            template = launch_template(
                 f"{name}-nat-lt-{i}",
-                image_id=ami.value,
-                instance_type=args.nat_instance_type,
-                iam_instance_profile={"arn": profile.arn},
-                metadata_options={
-                    "http_tokens": "required",
-                    "http_endpoint": "enabled",
-                    "http_put_response_hop_limit": 1,
-                },
-                network_interfaces=[
-                    aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-                        associate_public_ip_address="true",
-                        device_index=0,
-                        security_groups=[sg.id],
-                        subnet_id=public[i].id,
-                        delete_on_termination="true",
-                    )
-                ],
-                block_device_mappings=[
-                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                        device_name="/dev/xvda",
-                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                            volume_size=8,
-                            volume_type="gp3",
-                            encrypted="true",
-                            delete_on_termination="true",
-                        ),
-                    )
-                ],
+                image=ami,
+                instance_type=args.config.nat_instance_type,
+                profile=identity.profile,
+                root_volume_gb=8,
                 user_data=user_data,
-                tag_specifications=[
-                    {"resource_type": kind, "tags": {**nat_tags, "Name": f"{name}-nat-{i}"}}
-                    for kind in ("instance", "volume", "network-interface")
+                launch_tags={**nat_tags, "Name": f"{name}-nat-{i}"},
+                name_tag=f"{name}-nat-{i}",
+                # Basic monitoring: detailed monitoring is billed per instance, in every AZ.
+                detailed_monitoring=False,
+                network_interfaces=[
+                    {
+                        "associate_public_ip_address": "true",
+                        "device_index": 0,
+                        "security_groups": [sg.id],
+                        "subnet_id": public[i].id,
+                        "delete_on_termination": "true",
+                    }
                 ],
-                tags={"Name": f"{name}-nat-{i}"},
                 opts=child,
             )
             groups.append(
@@ -611,7 +605,7 @@ class Network(pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-endpoints-https",
             security_group_id=sg.id,
-            cidr_ipv4=args.cidr,
+            cidr_ipv4=args.config.cidr,
             ip_protocol="tcp",
             from_port=443,
             to_port=443,
@@ -641,7 +635,7 @@ class Network(pulumi.ComponentResource):
     ) -> None:
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            retention_in_days=args.flow_log_retention_days,
+            retention_in_days=args.config.flow_log_retention_days,
             kms_key_id=args.kms_key_arn,
             tags={"Name": f"{name}-flow-logs"},
             opts=child,

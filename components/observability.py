@@ -10,10 +10,10 @@ and `remote_write_policy`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import pulumi
@@ -21,8 +21,10 @@ import pulumi_aws as aws
 import yaml
 from pulumi import Output, ResourceOptions
 
-from components.policies import assume_role_policy, document, statement
+from components.bluegreen import LoadBalancerOffer
+from components.iam import assume_role_policy, document, statement
 from observability import render
+from settings import ObservabilitySettings
 
 GIB = 1024**3
 DAY_SECONDS = 86400
@@ -143,7 +145,7 @@ def collector_config(
             },
         },
     }
-    return yaml.safe_dump(config, sort_keys=False)
+    return str(yaml.safe_dump(config, sort_keys=False))
 
 
 def grafana_token_name(today: date) -> str:
@@ -179,7 +181,7 @@ class AlarmSpec:
     description: str
     namespace: str
     metric: str
-    dimensions: dict[str, Any]
+    dimensions: dict[str, pulumi.Input[str]]
     """Dimension values: plain strings or Pulumi Inputs."""
     statistic: str
     comparison: str
@@ -207,7 +209,9 @@ def dashboard_body(
 ) -> dict[str, Any]:
     """The CloudWatch dashboard: traffic, errors, latency, tasks, database, NAT, alarms."""
 
-    def metric_widget(title: str, metrics: list[list[Any]], stat: str, x: int, y: int) -> dict:
+    def metric_widget(
+        title: str, metrics: list[list[Any]], stat: str, x: int, y: int
+    ) -> dict[str, Any]:
         return {
             "type": "metric",
             "x": x,
@@ -319,21 +323,21 @@ def dashboard_body(
 # --- arguments ----------------------------------------------------------------------------------
 def metric_math(
     namespace: str,
-    dimensions: Any,
+    dimensions: Mapping[str, pulumi.Input[str]],
     period: int,
     inputs: list[tuple[str, str, str]],
     result: tuple[str, str, str],
-) -> list[Any]:
+) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
     """An alarm's metric queries: each (id, metric, statistic) of one namespace, then the
     (id, label, expression) the alarm compares, computed from them."""
-    metrics: list[Any] = [
+    metrics: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
         {
             "id": key,
             "return_data": False,
             "metric": {
                 "namespace": namespace,
                 "metric_name": metric,
-                "dimensions": dimensions,
+                "dimensions": dict(dimensions),
                 "period": period,
                 "stat": stat,
             },
@@ -352,15 +356,17 @@ class ObservabilityArgs:
     """ECS cluster name (the AWS/ECS ClusterName dimension)."""
     service_name: pulumi.Input[str]
     """ECS service name (the AWS/ECS ServiceName dimension)."""
-    load_balancer_arn_suffix: pulumi.Input[str]
-    """Load balancer ARN suffix (app/<name>/<id>), the AWS/ApplicationELB LoadBalancer dimension."""
-    target_group_arn_suffixes: Sequence[pulumi.Input[str]]
-    """ARN suffixes of the blue and green target groups, in that order."""
+    load_balancer: LoadBalancerOffer
+    """The load balancer in front (BlueGreen.offer): its ARN suffix (app/<name>/<id>, the
+    AWS/ApplicationELB LoadBalancer dimension) and its blue and green target groups'."""
     database_instance_id: pulumi.Input[str]
     """RDS instance identifier (DBInstanceIdentifier dimension)."""
     kms_key_arn: pulumi.Input[str]
     """Customer KMS key for the topic and the log groups; its policy must let
     CloudWatch, SNS, Managed Prometheus and Logs use it."""
+    region: str
+    """Region the stack deploys to (its provider's): Route53 health-check metrics exist only in
+    us-east-1, so elsewhere the probe's alarm gets a provider and a topic of its own there."""
     nat_gateway_ids: Sequence[pulumi.Input[str]] = ()
     """NAT gateways to watch; empty for a NAT instance or no NAT."""
     public_url: str = ""
@@ -372,39 +378,12 @@ class ObservabilityArgs:
     """Days to expiry under which the certificate alarm fires. ACM starts renewing a
     certificate it issued 60 days before expiry (ACM User Guide, "Managed certificate
     renewal"): under 30 days left means renewal is stuck."""
-    alarm_email: str = ""
-    """Address subscribed to the alarm topic (confirms by email); empty for none."""
-    dashboard: bool = True
-    """CloudWatch dashboard of the same signals."""
-    prometheus: bool = True
-    """Managed Prometheus workspace with the repository's rules and alert manager."""
-    grafana: bool = False
-    """Managed Grafana with the repository's dashboards (needs prometheus and IAM Identity
-    Center in the account; 9 USD per editor a month)."""
-    synthetic_probe: bool = True
-    """Route53 health check of public_url with an alarm on the topic (needs public_url)."""
-    error_rate_percent: float = 5.0
-    """5xx share of requests (load balancer) that trips the rollback alarm."""
-    p99_latency_seconds: float = 1.0
-    """p99 target response time that trips the rollback alarm."""
-    cpu_percent: float = 80.0
-    """ECS service CPU utilisation alarm."""
-    memory_percent: float = 80.0
-    """ECS service memory utilisation alarm."""
-    database_cpu_percent: float = 80.0
-    """RDS CPU utilisation alarm."""
-    database_free_storage_gb: float = 2.0
-    """RDS free storage alarm, GiB."""
-    database_connections: int = 80
-    """RDS connection count alarm."""
-    alarm_period_seconds: int = 60
-    """CloudWatch alarm period."""
-    alarm_evaluation_periods: int = 2
-    """Periods in breach before an alarm fires."""
+    config: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    """The stack's observability settings as one value: which parts are on (dashboard,
+    prometheus, grafana, synthetic_probe), where alarms go (alarm_email), every alarm
+    threshold with the alarm period and evaluation periods, and how long logs are kept."""
     metrics_retention_days: int = 150
     """Days Managed Prometheus keeps samples (150 is the AWS default)."""
-    log_retention_days: int = 30
-    """Days the Managed Prometheus rule and alert manager logs are kept."""
     probe_interval_seconds: int = 30
     """Route53 health-check interval: 30 (standard) or 10 (fast, costs more)."""
     grafana_authentication: Sequence[str] = field(default_factory=lambda: ("AWS_SSO",))
@@ -415,14 +394,15 @@ class ObservabilityArgs:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        if len(self.target_group_arn_suffixes) != 2:
+        target_groups = self.load_balancer.target_group_arn_suffixes
+        if len(target_groups) != 2:
             problems.append(
-                f"target_group_arn_suffixes has {len(self.target_group_arn_suffixes)} entries, "
+                f"target_group_arn_suffixes has {len(target_groups)} entries, "
                 "allowed: exactly 2 (blue, green)"
             )
-        if self.grafana and not self.prometheus:
+        if self.config.grafana and not self.config.prometheus:
             problems.append("grafana is on but prometheus is off: Grafana reads the workspace")
-        if self.synthetic_probe and not self.public_url:
+        if self.config.synthetic_probe and not self.public_url:
             problems.append(
                 "synthetic_probe is on but public_url is empty: set the URL or turn the probe off"
             )
@@ -431,39 +411,26 @@ class ObservabilityArgs:
                 probe_target(self.public_url)
             except ValueError as error:
                 problems.append(str(error))
-        if self.alarm_email and ("@" not in self.alarm_email or " " in self.alarm_email):
-            problems.append(f"alarm_email {self.alarm_email!r} is not an email address")
+        # The thresholds, the alarm period and the address are the stack's settings, checked
+        # there; what only code sets is checked here.
         ranges = {
-            "error_rate_percent": (0.1, 100),
-            "cpu_percent": (1, 100),
-            "memory_percent": (1, 100),
-            "database_cpu_percent": (1, 100),
-            "p99_latency_seconds": (0.01, 60),
-            "database_free_storage_gb": (0.5, 10000),
-            "database_connections": (1, 100000),
-            "alarm_evaluation_periods": (1, 10),
             "metrics_retention_days": (1, 1095),
-            "log_retention_days": (1, 3653),
             "certificate_expiry_days": (1, 60),
         }
         for key, (low, high) in ranges.items():
             value = getattr(self, key)
             if not low <= value <= high:
                 problems.append(f"{key} is {value}, allowed: {low} to {high}")
-        if self.alarm_period_seconds not in (10, 30, 60, 300):
-            problems.append(
-                f"alarm_period_seconds is {self.alarm_period_seconds}, allowed: 10, 30, 60, 300"
-            )
         if self.probe_interval_seconds not in (10, 30):
             problems.append(
                 f"probe_interval_seconds is {self.probe_interval_seconds}, allowed: 10, 30"
             )
-        if self.grafana and self.today is None:
+        if self.config.grafana and self.today is None:
             problems.append(
                 "grafana is on but today is not set: the Grafana token rotates by the date"
             )
         unknown = set(self.grafana_authentication) - {"AWS_SSO", "SAML"}
-        if self.grafana and (unknown or not self.grafana_authentication):
+        if self.config.grafana and (unknown or not self.grafana_authentication):
             problems.append(
                 f"grafana_authentication is {list(self.grafana_authentication)}, "
                 "allowed: one or both of AWS_SSO, SAML"
@@ -475,13 +442,13 @@ class ObservabilityArgs:
 def alarm_specs(
     args: ObservabilityArgs,
     *,
-    load_balancer: Any,
-    target_groups: Sequence[Any],
-    cluster: Any,
-    service: Any,
-    database: Any,
-    nat_gateways: Sequence[Any],
-    certificate: Any = None,
+    load_balancer: pulumi.Input[str],
+    target_groups: Sequence[pulumi.Input[str]],
+    cluster: pulumi.Input[str],
+    service: pulumi.Input[str],
+    database: pulumi.Input[str],
+    nat_gateways: Sequence[pulumi.Input[str]],
+    certificate: pulumi.Input[str] | None = None,
 ) -> list[AlarmSpec]:
     """Every plain-metric alarm (the 5xx ratio and the missing tasks, metric-math alarms,
     are built apart)."""
@@ -491,13 +458,13 @@ def alarm_specs(
     specs = [
         AlarmSpec(
             "p99-latency",
-            f"Rollback: p99 target response time over {args.p99_latency_seconds}s",
+            f"Rollback: p99 target response time over {args.config.p99_latency_seconds}s",
             "AWS/ApplicationELB",
             "TargetResponseTime",
             lb,
             "",
             "GreaterThanThreshold",
-            args.p99_latency_seconds,
+            args.config.p99_latency_seconds,
             rollback=True,
             extended_statistic="p99",
         ),
@@ -517,53 +484,53 @@ def alarm_specs(
         ],
         AlarmSpec(
             "ecs-cpu",
-            f"ECS service CPU over {args.cpu_percent}%",
+            f"ECS service CPU over {args.config.cpu_percent}%",
             "AWS/ECS",
             "CPUUtilization",
             ecs,
             "Average",
             "GreaterThanThreshold",
-            args.cpu_percent,
+            args.config.cpu_percent,
         ),
         AlarmSpec(
             "ecs-memory",
-            f"ECS service memory over {args.memory_percent}%",
+            f"ECS service memory over {args.config.memory_percent}%",
             "AWS/ECS",
             "MemoryUtilization",
             ecs,
             "Average",
             "GreaterThanThreshold",
-            args.memory_percent,
+            args.config.memory_percent,
         ),
         AlarmSpec(
             "rds-cpu",
-            f"RDS CPU over {args.database_cpu_percent}%",
+            f"RDS CPU over {args.config.database_cpu_percent}%",
             "AWS/RDS",
             "CPUUtilization",
             rds,
             "Average",
             "GreaterThanThreshold",
-            args.database_cpu_percent,
+            args.config.database_cpu_percent,
         ),
         AlarmSpec(
             "rds-free-storage",
-            f"RDS free storage under {args.database_free_storage_gb} GiB",
+            f"RDS free storage under {args.config.database_free_storage_gb} GiB",
             "AWS/RDS",
             "FreeStorageSpace",
             rds,
             "Minimum",
             "LessThanThreshold",
-            args.database_free_storage_gb * GIB,
+            args.config.database_free_storage_gb * GIB,
         ),
         AlarmSpec(
             "rds-connections",
-            f"RDS connections over {args.database_connections}",
+            f"RDS connections over {args.config.database_connections}",
             "AWS/RDS",
             "DatabaseConnections",
             rds,
             "Maximum",
             "GreaterThanThreshold",
-            args.database_connections,
+            args.config.database_connections,
         ),
     ]
     if certificate is not None:
@@ -622,8 +589,10 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: ResourceOptions | None = None):
         super().__init__("ecs-platform:observability:Observability", name, None, opts)
         child = ResourceOptions(parent=self)
-        region = aws.get_region().region
-        account = aws.get_caller_identity().account_id
+        # The region decides where the probe's alarm lives, before anything is declared: it
+        # is the stack's (args.region), not an invoke's answer, which would be an Output.
+        region = args.region
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
 
         self._topic = aws.sns.Topic(
             f"{name}-alarms",
@@ -631,21 +600,21 @@ class Observability(pulumi.ComponentResource):
             tags={"Name": f"{name}-alarms"},
             opts=child,
         )
-        if args.alarm_email:
+        if args.config.alarm_email:
             aws.sns.TopicSubscription(
                 f"{name}-alarms-email",
                 topic=self._topic.arn,
                 protocol="email",
-                endpoint=args.alarm_email,
+                endpoint=args.config.alarm_email,
                 opts=child,
             )
 
         # Managed Prometheus ------------------------------------------------------------
         workspace = None
-        if args.prometheus:
+        if args.config.prometheus:
             log_group = aws.cloudwatch.LogGroup(
                 f"{name}-prometheus-log",
-                retention_in_days=args.log_retention_days,
+                retention_in_days=args.config.log_retention_days,
                 kms_key_id=args.kms_key_arn,
                 tags={"Name": f"{name}-prometheus"},
                 opts=child,
@@ -713,17 +682,17 @@ class Observability(pulumi.ComponentResource):
 
         # CloudWatch alarms ---------------------------------------------------------------
         actions = [self._topic.arn]
-        period, periods = args.alarm_period_seconds, args.alarm_evaluation_periods
+        period, periods = args.config.alarm_period_seconds, args.config.alarm_evaluation_periods
         error_rate = aws.cloudwatch.MetricAlarm(
             f"{name}-5xx-rate",
-            alarm_description=f"Rollback: over {args.error_rate_percent}% of requests get a 5xx",
+            alarm_description=f"Rollback: over {args.config.error_rate_percent}% of requests get a 5xx",
             comparison_operator="GreaterThanThreshold",
-            threshold=args.error_rate_percent,
+            threshold=args.config.error_rate_percent,
             evaluation_periods=periods,
             treat_missing_data="notBreaching",
             metric_queries=metric_math(
                 "AWS/ApplicationELB",
-                {"LoadBalancer": args.load_balancer_arn_suffix},
+                {"LoadBalancer": args.load_balancer.arn_suffix},
                 period,
                 [
                     ("errors", "HTTPCode_Target_5XX_Count", "Sum"),
@@ -773,8 +742,8 @@ class Observability(pulumi.ComponentResource):
         rollback = ["5xx-rate"]
         specs = alarm_specs(
             args,
-            load_balancer=args.load_balancer_arn_suffix,
-            target_groups=args.target_group_arn_suffixes,
+            load_balancer=args.load_balancer.arn_suffix,
+            target_groups=args.load_balancer.target_group_arn_suffixes,
             cluster=args.cluster_name,
             service=args.service_name,
             database=args.database_instance_id,
@@ -805,15 +774,15 @@ class Observability(pulumi.ComponentResource):
 
         # Synthetic probe -----------------------------------------------------------------
         self.health_check_id = None
-        if args.synthetic_probe:
-            self.health_check_id = self._probe(name, args, region, child)
+        if args.config.synthetic_probe:
+            self.health_check_id = self._probe(name, args, region, account, child)
 
         # Dashboard --------------------------------------------------------------------------
         self.dashboard_name = None
-        if args.dashboard:
+        if args.config.dashboard:
             body = Output.all(
-                lb=args.load_balancer_arn_suffix,
-                tgs=Output.all(*args.target_group_arn_suffixes),
+                lb=args.load_balancer.arn_suffix,
+                tgs=Output.all(*args.load_balancer.target_group_arn_suffixes),
                 cluster=args.cluster_name,
                 service=args.service_name,
                 db=args.database_instance_id,
@@ -843,7 +812,7 @@ class Observability(pulumi.ComponentResource):
 
         # Grafana ----------------------------------------------------------------------------
         self.grafana_url = None
-        if args.grafana and workspace is not None:
+        if args.config.grafana and workspace is not None:
             self._grafana(name, args, workspace, region, account, child)
 
         self.topic_arn = self._topic.arn
@@ -867,7 +836,12 @@ class Observability(pulumi.ComponentResource):
         )
 
     def _probe(
-        self, name: str, args: ObservabilityArgs, region: str, child: ResourceOptions
+        self,
+        name: str,
+        args: ObservabilityArgs,
+        region: str,
+        account: Output[str],
+        child: ResourceOptions,
     ) -> Output[str]:
         target = probe_target(args.public_url)
         check = aws.route53.HealthCheck(
@@ -904,9 +878,7 @@ class Observability(pulumi.ComponentResource):
                         "AccountAdministers",
                         ["kms:*"],
                         "*",
-                        principal={
-                            "AWS": f"arn:aws:iam::{aws.get_caller_identity().account_id}:root"
-                        },
+                        principal={"AWS": account.apply(lambda a: f"arn:aws:iam::{a}:root")},
                     ),
                     statement(
                         "CloudWatchUsesKeyForAlarmTopic",
@@ -924,12 +896,12 @@ class Observability(pulumi.ComponentResource):
                 tags={"Name": f"{name}-probe-alarms"},
                 opts=alarm_opts,
             )
-            if args.alarm_email:
+            if args.config.alarm_email:
                 aws.sns.TopicSubscription(
                     f"{name}-probe-alarms-email",
                     topic=probe_topic.arn,
                     protocol="email",
-                    endpoint=args.alarm_email,
+                    endpoint=args.config.alarm_email,
                     opts=alarm_opts,
                 )
             topic_arn = probe_topic.arn
@@ -958,7 +930,7 @@ class Observability(pulumi.ComponentResource):
         args: ObservabilityArgs,
         workspace: aws.amp.Workspace,
         region: str,
-        account: str,
+        account: Output[str],
         child: ResourceOptions,
     ) -> None:
         import pulumiverse_grafana as grafana
@@ -1010,7 +982,7 @@ class Observability(pulumi.ComponentResource):
             opts=child,
         )
         # The provider marks the key secret; this keeps it secret under any engine.
-        admin_token = cast(Output[str], Output.secret(cast(Any, token.key)))
+        admin_token: Output[str] = Output.secret(token.key)
         url = grafana_workspace.endpoint.apply(lambda host: f"https://{host}")
         provider = grafana.Provider(f"{name}-grafana", url=url, auth=admin_token, opts=child)
         # What lives inside the workspace goes with it: deleting the stack never calls Grafana,

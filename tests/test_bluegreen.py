@@ -3,6 +3,7 @@ group rules, access-log bucket, infrastructure role and WAF."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -17,17 +18,38 @@ from components.bluegreen import (
     BlueGreenArgs,
     DeploymentStrategy,
 )
-from offline_plan.mocks import Recording
+from components.network import Subnets
+from mock_engine import Recording
+from settings import DeploymentSettings, SettingsError, load_settings
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 BG = "ecs-platform:bluegreen:BlueGreen"
 
 
+DEPLOYMENT_FIELDS = {f.name for f in dataclasses.fields(DeploymentSettings)}
+
+
 def args(**overrides: Any) -> BlueGreenArgs:
+    """The load balancer's arguments; an override names a field of the arguments or of the
+    deployment settings (`deletion_protection` is the settings' load balancer deletion
+    protection, `strategy` a DeploymentStrategy spelled out into the settings)."""
+    deployment: dict[str, Any] = {}
+    if "strategy" in overrides:
+        strategy: DeploymentStrategy = overrides.pop("strategy")
+        deployment.update(dataclasses.asdict(strategy), strategy=strategy.kind)
+        del deployment["kind"]
+    if "deletion_protection" in overrides:
+        deployment["load_balancer_deletion_protection"] = overrides.pop("deletion_protection")
+    deployment.update({k: overrides.pop(k) for k in list(overrides) if k in DEPLOYMENT_FIELDS})
     base: dict[str, Any] = {
-        "vpc_id": "vpc-1",
-        "vpc_cidr": "10.10.0.0/16",
-        "public_subnet_ids": ["subnet-a", "subnet-b"],
+        "network": Subnets(
+            vpc_id="vpc-1",
+            vpc_cidr="10.10.0.0/16",
+            public=["subnet-a", "subnet-b"],
+            private=["subnet-p1", "subnet-p2"],
+            database=["subnet-d1", "subnet-d2"],
+        ),
+        "config": DeploymentSettings(**deployment),
         "certificate_arn": CERT,
     }
     base.update(overrides)
@@ -417,8 +439,17 @@ def test_waf_is_left_out_when_off(build: Callable[..., Recording]) -> None:
 
 
 def test_test_listener_refuses_the_whole_internet() -> None:
-    with pytest.raises(ValueError, match="must not include the internet"):
-        args(test_listener_cidrs=("0.0.0.0/0",))
+    # The operators' ranges are the stack's settings: settings refuse them before anything
+    # is declared.
+    config = {
+        "tags": {"owner": "web", "costCentre": "cc-1"},
+        "dns": {"domain": "www.example.com"},
+        "deployment": {"testListenerCidrs": ["0.0.0.0/0"]},
+    }
+    with pytest.raises(SettingsError) as caught:
+        load_settings("test", config)
+    [issue] = [str(i) for i in caught.value.issues if i.path == "deployment.testListenerCidrs"]
+    assert "the whole internet" in issue
 
 
 def test_traffic_shifting_service_gets_green_as_alternate_with_both_rules(

@@ -26,7 +26,7 @@ from components.registry import (
     lifecycle_policy,
     running_release,
 )
-from offline_plan.mocks import RUNNING_ENVIRONMENT, AwsMocks
+from mock_engine.mocks import RUNNING_ENVIRONMENT, AwsMocks
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64
@@ -153,7 +153,7 @@ def test_a_build_is_for_arm64_and_referenced_by_digest(build) -> None:
 def test_the_running_release_is_read_from_the_service_task_definition(build) -> None:
     found: list[RunningRelease] = []
     build(lambda: found.append(running_release(RUNNING)), stack="stage")
-    # The mock service runs an image of its own repository, by digest (offline_plan/mocks.py).
+    # The mock service runs an image of its own repository, by digest (mock_engine/mocks.py).
     repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecs-platform-stage"
     assert re.fullmatch(re.escape(repository) + "@sha256:[0-9a-f]{64}", found[0].image)
     assert found[0].environment == RUNNING_ENVIRONMENT
@@ -163,14 +163,15 @@ def fails_to_find_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
     """The service does not exist yet: the provider's data source fails, as it does for a
     missing service (terraform-provider-aws, ecs service data source: a singular find error).
     The engine hands the program such a failure as the invoke's error, not a crash."""
-    answer = AwsMocks._invoke
+    answer = AwsMocks.call
 
-    def invoke(self: AwsMocks, token: str, a: dict) -> object:
-        if token == "aws:ecs/getService:getService":
+    # The invoke fails as the provider fails it: no outputs, one check failure.
+    def call(self: AwsMocks, args: pulumi.runtime.MockCallArgs) -> object:
+        if args.token == "aws:ecs/getService:getService":
             return {}, [("serviceName", "reading ECS Service: couldn't find resource")]
-        return answer(self, token, a)
+        return answer(self, args)
 
-    monkeypatch.setattr(AwsMocks, "_invoke", invoke)
+    monkeypatch.setattr(AwsMocks, "call", call)
 
 
 def test_a_stack_that_runs_nothing_yet_is_told_how_to_deploy_first(build, monkeypatch) -> None:

@@ -1,9 +1,10 @@
 """The EcsService component's contract: cluster, task definition, roles, security group rules,
-service, autoscaling, capacity and DNS records; and the service as the stack files render it."""
+service, autoscaling and capacity; and the service as the stack files render it."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -15,6 +16,8 @@ import pulumi
 import pytest
 import yaml
 
+from components.bluegreen import LoadBalancerOffer
+from components.database import DatabaseEndpoint
 from components.ecs_service import (
     ECS_AMI_PARAMETER,
     EcsService,
@@ -23,7 +26,9 @@ from components.ecs_service import (
     release_timeout_minutes,
     watches_release,
 )
-from offline_plan.mocks import Recording
+from components.network import Subnets
+from mock_engine import Recording
+from settings import ServiceSettings, SettingsError, load_settings
 
 SVC = "ecs-platform:ecs:EcsService"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"
@@ -47,24 +52,50 @@ LOAD_BALANCERS = [
 ]
 
 
+SERVICE_FIELDS = {f.name for f in dataclasses.fields(ServiceSettings)}
+
+
 def args(**overrides: Any) -> EcsServiceArgs:
+    """The service's arguments; an override names a field of the arguments, of the service
+    settings, of the database endpoint (database_*) or of the load balancer's offer."""
+    database = {
+        "address": overrides.pop("database_address", "db.example.internal"),
+        "port": overrides.pop("database_port", 5432),
+        "name": overrides.pop("database_name", "app"),
+        "secret_arn": overrides.pop("database_secret_arn", SECRET),
+        "security_group_id": overrides.pop("database_security_group_id", "sg-db"),
+    }
+    load_balancer = {
+        "security_group_id": overrides.pop("load_balancer_security_group_id", "sg-alb"),
+        "load_balancers": overrides.pop("load_balancers", LOAD_BALANCERS),
+        "deployment_configuration": overrides.pop(
+            "deployment_configuration", {"strategy": "BLUE_GREEN", "bake_time_in_minutes": "2"}
+        ),
+        "arn_suffix": overrides.pop("load_balancer_arn_suffix", "app/web/1"),
+        "target_group_arn_suffixes": overrides.pop(
+            "target_group_arn_suffixes", ["targetgroup/blue/1", "targetgroup/green/2"]
+        ),
+        "dns_name": overrides.pop("load_balancer_dns_name", "web-1.us-east-1.elb.amazonaws.com"),
+        "zone_id": overrides.pop("load_balancer_zone_id", "Z35SXDOTRQ7X7K"),
+        "dualstack": overrides.pop("ipv6", False),
+    }
+    service = {k: overrides.pop(k) for k in list(overrides) if k in SERVICE_FIELDS}
     base: dict[str, Any] = {
-        "vpc_id": "vpc-1",
-        "private_subnet_ids": ["subnet-p1", "subnet-p2"],
+        "network": Subnets(
+            vpc_id=overrides.pop("vpc_id", "vpc-1"),
+            vpc_cidr="10.0.0.0/16",
+            public=["subnet-a1", "subnet-a2"],
+            private=overrides.pop("private_subnet_ids", ["subnet-p1", "subnet-p2"]),
+            database=["subnet-d1", "subnet-d2"],
+        ),
         "cluster_name": "ecs-platform-test",
         "service_name": "ecs-platform-test-web",
         "image": IMAGE,
         "repository_arn": REPO,
         "kms_key_arn": KEY,
-        "database_secret_arn": SECRET,
-        "database_address": "db.example.internal",
-        "database_security_group_id": "sg-db",
-        "database_name": "app",
-        "load_balancer_security_group_id": "sg-alb",
-        "load_balancers": LOAD_BALANCERS,
-        "deployment_configuration": {"strategy": "BLUE_GREEN", "bake_time_in_minutes": "2"},
-        "load_balancer_arn_suffix": "app/web/1",
-        "target_group_arn_suffixes": ["targetgroup/blue/1", "targetgroup/green/2"],
+        "database": DatabaseEndpoint(**database),
+        "load_balancer": LoadBalancerOffer(**load_balancer),
+        "config": ServiceSettings(**service),
         "rollback_alarm_names": ALARMS,
         "app_version": "1.2.3",
         "app_color": "green",
@@ -486,39 +517,44 @@ def test_collector_sidecar_remote_writes_with_its_own_scoped_permission(
     ]
 
 
-def test_dns_alias_points_the_site_at_the_load_balancer(build: Callable[..., Recording]) -> None:
-    rec = build_service(
-        build,
-        dns_zone_id="Z123",
-        domain="www.example.com",
-        load_balancer_dns_name="web-1.us-east-1.elb.amazonaws.com",
-        load_balancer_zone_id="Z35SXDOTRQ7X7K",
-    )
-    record = rec.one("aws:route53/record:Record").inputs
-    assert (record["zoneId"], record["name"], record["type"]) == ("Z123", "www.example.com", "A")
-    assert record["aliases"] == [
-        {
-            "name": "web-1.us-east-1.elb.amazonaws.com",
-            "zoneId": "Z35SXDOTRQ7X7K",
-            "evaluateTargetHealth": True,
-        }
-    ]
-
-
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"cpu": 256, "memory": 4096}, "cpu 256 / memory 4096 is not a Fargate size"),
-        ({"min_count": 3, "desired_count": 2}, r"counts must satisfy 1 <= min_count \(3\)"),
         ({"capacity": "ec2", "fargate_spot_percent": 20}, "applies only to capacity fargate"),
         ({"prometheus_remote_write_url": "https://x"}, "go together"),
-        ({"dns_zone_id": "Z1"}, "dns_zone_id needs domain"),
         ({"metrics_port": 8080}, "metrics_port 8080 must be a port"),
     ],
 )
 def test_invalid_arguments_are_rejected(fields: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         args(**fields)
+
+
+def service_issues(service: dict[str, Any]) -> list[str]:
+    """What settings report for a stack file whose `service` area holds `service`."""
+    config = {
+        "tags": {"owner": "web", "costCentre": "cc-1"},
+        "dns": {"domain": "www.example.com"},
+        "service": service,
+    }
+    with pytest.raises(SettingsError) as caught:
+        load_settings("test", config)
+    return [str(issue) for issue in caught.value.issues]
+
+
+# Sizes and counts a user types are checked by settings, before anything is declared.
+def test_a_task_size_fargate_does_not_offer_is_rejected_by_settings() -> None:
+    assert any(
+        "service.memory = 4096: must be a Fargate memory size for cpu 256" in issue
+        for issue in service_issues({"cpu": 256, "memory": 4096})
+    ), "cpu 256 / memory 4096 is not a Fargate size"
+
+
+def test_a_floor_above_the_desired_count_is_rejected_by_settings() -> None:
+    assert any(
+        "service.desiredCount = 2" in issue and "minCount (3)" in issue
+        for issue in service_issues({"minCount": 3, "desiredCount": 2, "maxCount": 4})
+    ), "counts must satisfy 1 <= min_count (3) <= desired_count (2)"
 
 
 # --- the stacks as their files render them ---------------------------------------------------
@@ -571,36 +607,8 @@ def test_database_admits_the_service_tasks(stack: str, request: Any) -> None:
     assert (rule["referencedSecurityGroupId"], rule["fromPort"]) == (service_sg, 5432)
 
 
-DNS = {
-    "dns_zone_id": "Z0123456789EXAMPLE",
-    "domain": "www.example.com",
-    "load_balancer_dns_name": "web-123.us-east-1.elb.amazonaws.com",
-    "load_balancer_zone_id": "Z35SXDOTRQ7X7K",
-}
-
-
-def test_site_name_is_an_alias_of_the_load_balancer_a_and_aaaa(build) -> None:
-    rec = build_service(build, ipv6=True, **DNS)
-    records = rec.of_type("aws:route53/record:Record")
-    assert sorted(r.inputs["type"] for r in records) == ["A", "AAAA"]
-    for record in records:
-        assert record.inputs["name"] == "www.example.com"
-        assert record.inputs["zoneId"] == "Z0123456789EXAMPLE"
-        assert record.inputs["aliases"] == [
-            {
-                "name": "web-123.us-east-1.elb.amazonaws.com",
-                "zoneId": "Z35SXDOTRQ7X7K",
-                "evaluateTargetHealth": True,
-            }
-        ]
-
-
-def test_ipv4_only_site_gets_no_aaaa_record(build) -> None:
-    rec = build_service(build, **DNS)
-    assert [r.inputs["type"] for r in rec.of_type("aws:route53/record:Record")] == ["A"]
-
-
 def test_no_dns_zone_means_no_records(fargate: Recording) -> None:
+    # The site's name is the zone's business (Dns.alias): the service declares no record.
     assert fargate.of_type("aws:route53/record:Record") == []
 
 

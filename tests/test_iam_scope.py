@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import iam_scope
-from offline_plan.render import render_config
+from mock_engine import render_config
 
 BOUNDARY = "arn:aws:iam::123456789012:policy/ecs-platform/workload-boundary"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import ipaddress
 import json
 import os
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,20 +24,25 @@ from components.network import (
     nat_setup_script,
     nat_setup_unit,
 )
-from offline_plan.mocks import Recording
-from settings import plan_subnets
+from mock_engine import Recording
+from settings import NetworkSettings, SubnetPlan, plan_subnets
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
 STACK_TAGS = {"Project": "ecs-platform", "Environment": "stage", "Owner": "web"}
 
 
-def args(az_count: int = 2, **overrides: object) -> NetworkArgs:
+NETWORK_FIELDS = {f.name for f in dataclasses.fields(NetworkSettings)}
+
+
+def args(az_count: int = 2, **overrides: Any) -> NetworkArgs:
+    """The network's arguments for `az_count` AZs; an override names a field of the
+    arguments or of the network settings."""
     plan = plan_subnets("10.0.0.0/16", az_count)
-    values: dict = {
+    config = {k: overrides.pop(k) for k in list(overrides) if k in NETWORK_FIELDS}
+    values: dict[str, Any] = {
         "kms_key_arn": KEY,
-        "public_subnet_cidrs": plan.public,
-        "private_subnet_cidrs": plan.private,
-        "database_subnet_cidrs": plan.database,
+        "subnets": plan,
+        "config": NetworkSettings(**config),
         "stack_tags": STACK_TAGS,
     }
     values.update(overrides)
@@ -293,7 +300,7 @@ def test_nat_groups_leave_their_name_to_auto_naming_so_stacks_never_collide(netw
 def test_instance_strategy_requires_the_stack_tags_its_role_is_scoped_to() -> None:
     with pytest.raises(ValueError, match="stack_tags lacks Environment"):
         args(2, nat_strategy="instance", stack_tags={"Project": "ecs-platform"})
-    assert args(2, nat_strategy="per-az", stack_tags={}).nat_strategy == "per-az"
+    assert args(2, nat_strategy="per-az", stack_tags={}).config.nat_strategy == "per-az"
 
 
 # --- the NAT boot script ------------------------------------------------------------------
@@ -522,7 +529,7 @@ def test_mismatched_subnet_lists_are_rejected() -> None:
     with pytest.raises(ValueError, match="one CIDR per AZ"):
         NetworkArgs(
             kms_key_arn=KEY,
-            public_subnet_cidrs=plan.public,
-            private_subnet_cidrs=plan.private[:1],
-            database_subnet_cidrs=plan.database,
+            subnets=SubnetPlan(
+                public=plan.public, private=plan.private[:1], database=plan.database
+            ),
         )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, timedelta
 
 import pytest
 import yaml
 
+from components.bluegreen import LoadBalancerOffer
 from components.observability import (
     GIB,
     Observability,
@@ -20,6 +22,7 @@ from components.observability import (
     remote_write_url,
 )
 from observability import render
+from settings import ObservabilitySettings, SettingsError, load_settings
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 LB = "app/site-alb/0123456789abcdef"
@@ -30,20 +33,36 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-5555555555
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234"
 
 
+OBSERVABILITY_FIELDS = {f.name for f in dataclasses.fields(ObservabilitySettings)}
+
+
 def make_args(**overrides) -> ObservabilityArgs:
     values = {
         "cluster_name": "ecs-platform-test",
         "service_name": "website",
-        "load_balancer_arn_suffix": LB,
-        "target_group_arn_suffixes": [BLUE, GREEN],
         "database_instance_id": "ecs-platform-test-db",
         "kms_key_arn": KEY,
+        "region": "us-east-1",
         "nat_gateway_ids": ["nat-0aaa", "nat-0bbb"],
         "public_url": "https://www.example.test/",
-        "alarm_email": "ops@example.test",
     }
+    # An override naming an observability setting (a threshold, a part, the address) goes into
+    # the settings the component takes as one value.
+    config = {"alarm_email": "ops@example.test"}
+    config.update({k: overrides.pop(k) for k in list(overrides) if k in OBSERVABILITY_FIELDS})
+    load_balancer = LoadBalancerOffer(
+        security_group_id="sg-alb",
+        load_balancers=[],
+        deployment_configuration={"strategy": "BLUE_GREEN"},
+        arn_suffix=overrides.pop("load_balancer_arn_suffix", LB),
+        target_group_arn_suffixes=overrides.pop("target_group_arn_suffixes", [BLUE, GREEN]),
+        dns_name="site-alb-1.us-east-1.elb.amazonaws.com",
+        zone_id="Z35SXDOTRQ7X7K",
+    )
     values.update(overrides)
-    return ObservabilityArgs(**values)
+    return ObservabilityArgs(
+        **values, load_balancer=load_balancer, config=ObservabilitySettings(**config)
+    )
 
 
 @pytest.fixture
@@ -386,7 +405,9 @@ def test_probe_checks_the_public_url_and_alarms_on_the_topic(obs):
 
 
 def test_probe_outside_us_east_1_alarms_from_us_east_1_on_an_encrypted_topic(build):
-    recording = build(lambda: Observability("obs", make_args()), region="eu-west-1")
+    recording = build(
+        lambda: Observability("obs", make_args(region="eu-west-1")), region="eu-west-1"
+    )
     topics = recording.of_type("aws:sns/topic:Topic")
     assert len(topics) == 2
     probe_topic = recording.named("obs-probe-alarms")
@@ -557,10 +578,7 @@ def test_children_are_parented_to_the_component_with_unique_names(with_grafana):
         ({"public_url": ""}, "synthetic_probe is on but public_url is empty"),
         ({"public_url": "ftp://x"}, "public_url must be an http(s) URL"),
         ({"target_group_arn_suffixes": [BLUE]}, "allowed: exactly 2 (blue, green)"),
-        ({"error_rate_percent": 0}, "error_rate_percent is 0, allowed: 0.1 to 100"),
-        ({"alarm_period_seconds": 45}, "alarm_period_seconds is 45, allowed: 10, 30, 60, 300"),
         ({"probe_interval_seconds": 20}, "probe_interval_seconds is 20, allowed: 10, 30"),
-        ({"alarm_email": "not-an-address"}, "alarm_email 'not-an-address' is not an email"),
         ({"grafana": True, "grafana_authentication": ["LDAP"]}, "allowed: one or both of"),
         ({"grafana": True}, "grafana is on but today is not set"),
     ],
@@ -569,6 +587,36 @@ def test_bad_args_are_rejected_with_an_exact_message(overrides, message):
     with pytest.raises(ValueError) as error:
         make_args(**overrides)
     assert message in str(error.value)
+
+
+# Thresholds, the alarm period and the address are the stack's settings: settings refuse a bad
+# one before anything is declared, naming the key, the value and what is allowed.
+@pytest.mark.parametrize(
+    ("observability", "message"),
+    [
+        (
+            {"errorRatePercent": 0},
+            "observability.errorRatePercent = 0: must be between 0.1 and 100",
+        ),
+        (
+            {"alarmPeriodSeconds": 45},
+            "observability.alarmPeriodSeconds = 45: must be one of 10, 30, 60, 300",
+        ),
+        (
+            {"alarmEmail": "not-an-address"},
+            'observability.alarmEmail = "not-an-address": must be an e-mail address',
+        ),
+    ],
+)
+def test_bad_observability_settings_are_rejected_with_an_exact_message(observability, message):
+    config = {
+        "tags": {"owner": "web", "costCentre": "cc-1"},
+        "dns": {"domain": "www.example.com"},
+        "observability": observability,
+    }
+    with pytest.raises(SettingsError) as error:
+        load_settings("test", config)
+    assert any(message in str(issue) for issue in error.value.issues)
 
 
 # --- alarms that cover what the Prometheus rules cannot see in AWS ---------------------------

@@ -1,6 +1,6 @@
 """Both programs run through their `__main__.py` with config encoded as the Pulumi CLI encodes
 a stack file: plain strings as written, numbers and booleans as their text, objects and
-lists as JSON (offline_plan.render.read_stack_config)."""
+lists as JSON (settings.read_stack)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from offline_plan.mocks import RecordedResource, Recording
-from offline_plan.render import ROOT, read_stack_config, render_stack
+from mock_engine import RecordedResource, Recording
+from mock_engine.run import ROOT, render_stack
+from settings import read_stack
 
 BOOTSTRAP = ROOT / "bootstrap"
 PREFIX = "ecs-platform-bootstrap:"
@@ -23,7 +24,7 @@ def account() -> Recording:
 
 
 def _with(**values: str) -> dict[str, str]:
-    config, _secrets = read_stack_config("account", BOOTSTRAP)
+    config = dict(read_stack("account", BOOTSTRAP).config)
     config.update({f"{PREFIX}{key}": value for key, value in values.items()})
     return config
 
@@ -36,7 +37,8 @@ def _fails(config: dict[str, str]) -> tuple[str, list[RecordedResource]]:
 
 
 def test_the_cli_encoding_keeps_plain_strings_and_numbers_as_text() -> None:
-    config, secrets = read_stack_config("account", BOOTSTRAP)
+    account_file = read_stack("account", BOOTSTRAP)
+    config, secrets = dict(account_file.config), list(account_file.secret_keys)
     assert config[f"{PREFIX}githubRepository"] == "acme/ecs-platform"
     assert config[f"{PREFIX}kmsAlias"] == "alias/ecs-platform-pulumi"
     assert config[f"{PREFIX}noncurrentVersionDays"] == "90"
@@ -124,6 +126,6 @@ def test_main_program_runs_from_each_stack_file(stack: str, request: pytest.Fixt
     recording: Recording = request.getfixturevalue(stack)
     assert recording.counts().get("aws:ecs/service:Service") == 1
     assert recording.outputs["url"]
-    config, _secrets = read_stack_config(stack)
+    config = dict(read_stack(stack).config)
     assert config["aws:region"] == "us-east-1"  # a plain string, passed as written
     assert Path(ROOT / f"Pulumi.{stack}.yaml").is_file()

@@ -6,12 +6,13 @@ import base64
 import hashlib
 import json
 
+import pulumi
 import pytest
 
 from components.registry import NoRunningRelease
-from offline_plan.mocks import RUNNING_ENVIRONMENT, AwsMocks, RecordedResource, Recording
-from offline_plan.render import read_stack_config, render_stack
-from settings import STACK_TAG_KEYS, SettingsError
+from mock_engine.mocks import RUNNING_ENVIRONMENT, AwsMocks, RecordedResource, Recording
+from mock_engine.run import render_stack
+from settings import STACK_TAG_KEYS, SettingsError, read_stack
 
 STATEFUL = ("aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:rds/instance:Instance")
 
@@ -79,7 +80,7 @@ def test_stage_key_repository_and_database_are_disposable(stage) -> None:
 
 
 def test_prod_refuses_to_run_with_disposable_stateful_resources() -> None:
-    values, _secrets = read_stack_config("prod")
+    values = dict(read_stack("prod").config)
     values = {**values, "ecs-platform:protectStatefulResources": "false"}
     with pytest.raises(SettingsError, match="protectStatefulResources"):
         render_stack("prod", config=values)
@@ -258,13 +259,13 @@ def environment(container: dict) -> dict[str, str]:
 
 
 def with_release(stack: str, **release: object) -> Recording:
-    values, _secrets = read_stack_config(stack)
+    values = dict(read_stack(stack).config)
     values = {**values, "ecs-platform:release": json.dumps(release)}
     return render_stack(stack, config=values)
 
 
 def running_image(stack: str) -> str:
-    """What the mock engine's service of `stack` runs (offline_plan/mocks.py)."""
+    """What the mock engine's service of `stack` runs (mock_engine/mocks.py)."""
     repository = f"ecs-platform-{stack}"
     digest = hashlib.sha256(repository.encode()).hexdigest()
     return f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}@sha256:{digest}"
@@ -306,14 +307,15 @@ def test_a_given_release_image_is_deployed_as_is() -> None:
 
 
 def test_a_stack_that_runs_nothing_yet_fails_before_declaring_anything(monkeypatch) -> None:
-    answer = AwsMocks._invoke
+    answer = AwsMocks.call
 
-    def invoke(self: AwsMocks, token: str, a: dict) -> object:
-        if token == "aws:ecs/getService:getService":
+    # The invoke fails as the provider fails it: no outputs, one check failure.
+    def call(self: AwsMocks, args: pulumi.runtime.MockCallArgs) -> object:
+        if args.token == "aws:ecs/getService:getService":
             return {}, [("serviceName", "reading ECS Service: couldn't find resource")]
-        return answer(self, token, a)
+        return answer(self, args)
 
-    monkeypatch.setattr(AwsMocks, "_invoke", invoke)
+    monkeypatch.setattr(AwsMocks, "call", call)
     declared: list[RecordedResource] = []
     with pytest.raises(NoRunningRelease) as caught:
         render_stack("stage", declared=declared)
