@@ -8,7 +8,7 @@ policy-check: venv ## run the policy pack over stage and prod rendered offline; 
 	$(PY) -m policy.check --all
 
 policy-test: venv ## the policy pack's tests only
-	$(PY) -m pytest -q tests/test_policy_rules.py tests/test_policy_stack_rules.py tests/test_policy_secrets.py tests/test_policy_stacks.py tests/test_policy_cidr_union.py tests/test_checkov.py
+	$(PY) -m pytest -q $(wildcard tests/test_policy_*.py) tests/test_checkov.py
 
 policy-preview: venv ## pulumi preview with the policy pack (needs the Pulumi CLI, AWS credentials and STACK=stage|prod)
 	pulumi preview --stack $(or $(STACK),stage) --policy-pack policy

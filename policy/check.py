@@ -1,4 +1,4 @@
-"""Offline policy check: the real program rendered under mocks, then every rule.
+"""Offline policy check: the real program rendered by the mock engine, then every rule.
 
     python -m policy.check --stack stage [--stack prod] [--all]
 
@@ -9,55 +9,62 @@ stack-file values that look like plain-text secrets; exits 1 when anything block
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from policy.model import Finding, Resource, StackContext, context_from_stack_file
+from mock_engine import render_stack
+from policy.model import Finding, Resource, StackContext, context_of
+from policy.recorded import to_resource
 from policy.rules import evaluate
-from policy.secrets import SecretHit, scan_outputs, scan_stack_config
+from policy.secrets import SecretHit, scan_outputs, scan_values
+from settings import ROOT, StackFile, read_stack, stack_names
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def to_resource(recorded: Any) -> Resource:
-    """A resource recorded by the offline plan (or any object or dict with the same fields)
-    as the rules see it: its inputs overlaid with what the mocks computed (id, arn, tagsAll)."""
-
-    def field(name: str, default: Any = None) -> Any:
-        if isinstance(recorded, dict):
-            return recorded.get(name, default)
-        return getattr(recorded, name, default)
-
-    props = {**(field("inputs") or field("props") or {}), **(field("outputs") or {})}
-    return Resource(
-        type=field("type"),
-        name=field("name"),
-        urn=field("urn"),
-        props=props,
-        parent=field("parent") or None,
-        provider=field("provider") or None,
-        id=field("id") or props.get("id"),
-    )
+__all__ = [
+    "check_stack",
+    "main",
+    "render",
+    "report",
+    "stack_file_hits",
+    "stack_files",
+    "to_resource",
+]
 
 
 def render(stack: str) -> tuple[list[Resource], dict[str, Any]]:
-    """The stack's resources and outputs, from the real program under the offline plan's mocks."""
-    from offline_plan.render import render_stack
-
+    """The stack's resources and outputs, from the real program under the mock engine."""
     recording = render_stack(stack)
     return [to_resource(r) for r in recording.resources], dict(recording.outputs)
 
 
-def stack_file_hits(paths: Iterable[Path]) -> list[SecretHit]:
-    hits = []
+def _as_written(value: str) -> Any:
+    """A config value in the shape it was written in: objects, lists, numbers and booleans
+    arrive as JSON text and are decoded; other text stays as it is. (Once read, a quoted
+    "30" and a bare 30 look alike; both are taken as the number.)"""
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return value if isinstance(decoded, str) else decoded
+
+
+def stack_file_hits(paths: list[Path]) -> list[SecretHit]:
+    """Plain-text secrets in the stack files at ``paths`` (encrypted entries are skipped)."""
+    hits: list[SecretHit] = []
     for path in paths:
-        document = yaml.safe_load(path.read_text()) or {}
-        hits += [SecretHit(f"{path.name}:{h.path}", h.reason) for h in scan_stack_config(document)]
+        stack_file = read_stack(path.name[len("Pulumi.") : -len(".yaml")], path.parent)
+        hits += [SecretHit(f"{path.name}:{h.path}", h.reason) for h in _config_hits(stack_file)]
     return hits
+
+
+def _config_hits(stack_file: StackFile) -> list[SecretHit]:
+    plain = {
+        key: _as_written(value)
+        for key, value in stack_file.config.items()
+        if key not in stack_file.secret_keys
+    }
+    return scan_values(plain, "config")
 
 
 def stack_files(root: Path = ROOT) -> list[Path]:
@@ -66,7 +73,7 @@ def stack_files(root: Path = ROOT) -> list[Path]:
 
 def check_stack(stack: str) -> tuple[StackContext, list[Finding], list[SecretHit]]:
     resources, outputs = render(stack)
-    ctx = context_from_stack_file(stack, ROOT)
+    ctx = context_of(read_stack(stack, ROOT))
     return ctx, evaluate(resources, ctx), scan_outputs(outputs)
 
 
@@ -92,14 +99,12 @@ def report(stack: str, ctx: StackContext, findings: list[Finding], outputs: list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--stack", action="append", help="stack to check (repeatable)")
     parser.add_argument("--all", action="store_true", help="every stack with a stack file")
     args = parser.parse_args(argv)
-    stacks = args.stack or []
+    stacks: list[str] = args.stack or []
     if args.all or not stacks:
-        from offline_plan.render import stack_names
-
         stacks = stack_names(ROOT)
     problems = 0
     hits = stack_file_hits(stack_files())

@@ -3,7 +3,7 @@ checkov's terraform_plan checks over it, and every failed check fixed or excepte
 
     python -m policy.checkov_plan [--stack stage] [--stack prod] [--keep DIR]
 
-The program is rendered under the offline plan's mocks (offline_plan.render), each AWS
+The program is rendered by the mock engine (mock_engine.render_stack), each AWS
 resource becomes a `resource_changes` / `planned_values` entry under its Terraform type (the
 pulumi-aws provider is built on the Terraform provider, so the types and attribute names are
 the same, in snake case), and a value that equals another resource's id or ARN becomes a
@@ -29,6 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mock_engine import render_stack
+from settings import read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOV = Path(os.environ.get("CHECKOV", ROOT / "build" / "checkov-venv" / "bin" / "checkov"))
@@ -485,10 +488,8 @@ def decide(
 
 
 def write_plan(stack: str, directory: Path) -> Path:
-    from offline_plan.render import read_stack_config, render_stack
-
     recording = render_stack(stack)
-    region = read_stack_config(stack)[0].get("aws:region", "us-east-1")
+    region = read_stack(stack).region or "us-east-1"
     path = directory / f"{stack}.tfplan.json"
     path.write_text(json.dumps(plan_document(plan_resources(recording.resources), region)))
     return path

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
@@ -26,10 +25,9 @@ from pulumi_policy.proxy import UnknownValueError
 
 from policy import rules
 from policy.exceptions import EXCEPTIONS
-from policy.model import UNKNOWN, Enforcement, Finding, Resource, StackContext
-from policy.model import context_from_stack_file as _context_from_file
+from policy.model import UNKNOWN, Enforcement, Finding, Resource, StackContext, context_of
+from settings import ROOT, StackFileError, read_stack
 
-ROOT = Path(__file__).resolve().parent.parent
 PACK_NAME = "ecs-platform-policies"
 _UNKNOWN_SENTINELS = {
     proxy.UNKNOWN_BOOLEAN_VALUE,
@@ -100,8 +98,12 @@ def stack_of(urn: str) -> str:
 
 @functools.cache
 def context_for_stack(stack: str) -> StackContext:
-    """The stack's context from its stack file beside the program (``ecs-platform:production``)."""
-    return _context_from_file(stack, ROOT)
+    """The stack's context from its stack file beside the program (``ecs-platform:production``);
+    a stack without a stack file there is judged as non-production."""
+    try:
+        return context_of(read_stack(stack, ROOT))
+    except StackFileError:
+        return StackContext(stack=stack)
 
 
 def _level(enforcement: Enforcement) -> EnforcementLevel:

@@ -4,7 +4,8 @@ An exception never hides a finding. The finding is still reported, with the exce
 name and reason beside it. It just does not block a deployment. Each predicate is
 deliberately narrow, so a resource that drifts from the intended shape (another port, a
 world-open SSH rule, a group that is not the load balancer's) is a violation again.
-Every exception is described in the README's Security section.
+Each declaration carries what the security documentation's exceptions table shows (what it
+matches exactly, why), so the table is generated from here (policy/docs.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from address_space import MAX_PUBLIC_ADDRESSES
 from policy.graph import (
     BASTION_COMPONENT,
     BLUEGREEN_COMPONENT,
@@ -38,7 +40,18 @@ class PolicyException:
     name: str
     rules: frozenset[str]
     reason: str
+    """Why the design breaks the rules here; reported beside every finding it covers."""
     applies: Predicate
+    matches: str
+    """What ``applies`` accepts, exactly, in words (the documentation's table)."""
+    note: str = ""
+    """What the documentation adds to the reason: what still blocks, what is preferred."""
+
+
+def _widest(version: int) -> str:
+    """The widest public range one rule may admit, as a prefix (/16 for IPv4)."""
+    bits = 32 if version == 4 else 128
+    return f"/{bits - (MAX_PUBLIC_ADDRESSES[version].bit_length() - 1)}"
 
 
 def _alb_http_https(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
@@ -152,6 +165,15 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "TCP 80 (a redirect to HTTPS only) and 443, nothing else (CKV_AWS_260)"
         ),
         applies=_alb_http_https,
+        matches=(
+            "ingress from a public range, TCP, on port 80 or port 443 alone, to a security group "
+            "attached to a load balancer; a rule checked on its own must belong to the BlueGreen "
+            "component"
+        ),
+        note=(
+            "`alb-http-to-https-redirection` keeps port 80 a redirect and 443 serves TLS 1.2+; "
+            "any other port on that group, or any public ingress to another group, still blocks"
+        ),
     ),
     PolicyException(
         name="BASTION_PUBLIC_SSH",
@@ -163,6 +185,16 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "neither)"
         ),
         applies=_bastion_public_ssh,
+        matches=(
+            "the bastion instance (a child of `ecs-platform:bastion:Bastion`), and TCP 22 alone to "
+            "the bastion's group from the configured operator ranges, never `0.0.0.0/0`, `::/0`, "
+            f"or ranges that together admit more than a {_widest(4)} of public IPv4 or a "
+            f"{_widest(6)} of IPv6"
+        ),
+        note=(
+            "Session Manager is preferred; SSH from the whole internet is still a mandatory "
+            "violation (`sg-no-world-ssh-rdp` and the stack rule)"
+        ),
     ),
     PolicyException(
         name="TEST_LISTENER_CLIENTS",
@@ -174,6 +206,11 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "only, never ranges that together make up the internet"
         ),
         applies=_test_listener_clients,
+        matches=(
+            "TCP ingress on the port of a listener other than 80 and 443 (the test listener) to the "
+            "load balancer's group, from ranges that together are not the internet: the NAT "
+            "Gateways' addresses (/32) and `deployment.testListenerCidrs`"
+        ),
     ),
     PolicyException(
         name="ALB_ACCESS_LOGS_SSE_S3",
@@ -183,6 +220,7 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "S3-managed keys (SSE-S3); a KMS key is not supported for that bucket"
         ),
         applies=_alb_access_logs_sse_s3,
+        matches="a bucket that a load balancer writes access logs to, encrypted with `AES256`",
     ),
     PolicyException(
         name="NAT_INSTANCE_PUBLIC_IP",
@@ -193,6 +231,7 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "outbound traffic; its security group admits only traffic from inside the VPC"
         ),
         applies=_nat_instance,
+        matches="NAT instance launch templates of the Network component (`*-nat-*`)",
     ),
     PolicyException(
         name="NAT_INSTANCE_PER_AZ",
@@ -203,6 +242,7 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "multi-AZ design"
         ),
         applies=_nat_instance,
+        matches="the NAT instances' Auto Scaling groups of the Network component (`*-nat-*`)",
     ),
     PolicyException(
         name="PUBLIC_SUBNET_TIER",
@@ -212,6 +252,7 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
             "bastion; nothing else is placed there"
         ),
         applies=_public_subnet_tier,
+        matches="public-tier subnets of the Network component (`public` in the name or tags)",
     ),
 )
 

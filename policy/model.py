@@ -1,7 +1,7 @@
 """What the rules see: engine-neutral resources, findings and the stack context.
 
-The same model is filled by three callers: the pulumi-policy adapter (``policy/__main__.py``),
-the offline plan (resources recorded under Pulumi mocks) and hand-built test resources.
+The same model is filled by three callers: the pulumi-policy adapter (``policy/engine.py``),
+the mock engine's recordings (``policy/recorded.py``) and hand-built test resources.
 Props use the engine's camelCase keys, nested too; numbers may be floats.
 """
 
@@ -11,14 +11,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-PROJECT = "ecs-platform"
-PRODUCTION_KEY = f"{PROJECT}:production"
+from settings import STACK_TAG_KEYS, StackFile
 
-REQUIRED_TAG_KEYS: tuple[str, ...] = ("Project", "Environment", "ManagedBy", "Owner", "CostCentre")
-"""The stack-wide tags every taggable resource carries (from the provider's default tags)."""
+REQUIRED_TAG_KEYS: tuple[str, ...] = STACK_TAG_KEYS
+"""The stack-wide tags every taggable resource carries (from the provider's default tags);
+the program's settings declare them."""
 
 
 class _Unknown:
@@ -132,22 +131,9 @@ class StackContext:
     required_tags: tuple[str, ...] = REQUIRED_TAG_KEYS
 
 
-def as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes"}
-    return bool(value)
-
-
-def context_from_stack_file(stack: str, root: Path | str = ".") -> StackContext:
-    """Read ``ecs-platform:production`` from ``Pulumi.<stack>.yaml`` under ``root``."""
-    import yaml
-
-    path = Path(root) / f"Pulumi.{stack}.yaml"
-    production = False
-    if path.exists():
-        data = yaml.safe_load(path.read_text()) or {}
-        production = as_bool((data.get("config") or {}).get(PRODUCTION_KEY, False))
-    return StackContext(stack=stack, production=production)
+def context_of(stack_file: StackFile) -> StackContext:
+    """The rules' context for a stack: production as the program reads its stack file."""
+    return StackContext(stack=stack_file.stack, production=stack_file.production)
 
 
 def decode_json(value: Any) -> Any:

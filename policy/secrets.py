@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from secret_detection import (  # noqa: F401 (re-exported: the pack's callers import them here)
+from secret_detection import (
     ENTROPY_BITS,
     SAFE_NAME,
     SENSITIVE_NAME,
@@ -23,6 +23,23 @@ from secret_detection import (  # noqa: F401 (re-exported: the pack's callers im
     shannon_entropy,
     value_reason,
 )
+
+# The detector's pieces are re-exported: the pack's rules and tests import them from here.
+__all__ = [
+    "ENTROPY_BITS",
+    "SAFE_NAME",
+    "SENSITIVE_NAME",
+    "VALUE_PATTERNS",
+    "SecretHit",
+    "high_entropy_token",
+    "is_secure_entry",
+    "scan_outputs",
+    "scan_stack_config",
+    "scan_values",
+    "sensitive_name",
+    "shannon_entropy",
+    "value_reason",
+]
 
 
 @dataclass(frozen=True)

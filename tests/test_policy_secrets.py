@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policy.check import stack_files
+from policy.check import stack_file_hits, stack_files
 from policy.secrets import scan_outputs, scan_stack_config, sensitive_name, value_reason
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +80,25 @@ def test_the_stack_files_hold_no_plain_text_secret() -> None:
     for path in files:
         hits = scan_stack_config(yaml.safe_load(path.read_text()) or {})
         assert hits == [], f"{path.relative_to(ROOT)}: {hits}"
+
+
+def test_the_check_reads_stack_files_as_settings_read_them(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.x.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "config": {
+                    "aws:region": "us-east-1",
+                    "ecs-platform:grafanaApiKey": "not-encrypted",
+                    "ecs-platform:database": {"password": "correct-horse-battery"},
+                    "ecs-platform:dbPassword": {"secure": "v1:AAAABBBBCCCC"},
+                    "ecs-platform:secretRotationDays": 30,
+                }
+            }
+        )
+    )
+    hits = stack_file_hits([tmp_path / "Pulumi.x.yaml"])
+    assert sorted(h.path for h in hits) == [
+        "Pulumi.x.yaml:config.ecs-platform:database.password",
+        "Pulumi.x.yaml:config.ecs-platform:grafanaApiKey",
+    ]
+    assert stack_file_hits(stack_files(ROOT)) == []

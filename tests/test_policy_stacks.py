@@ -10,12 +10,14 @@ from typing import Any
 import pulumi
 import pytest
 
+import policy
 from components.database import Database, DatabaseArgs
-from offline_plan.mocks import Recording
+from mock_engine import Recording
 from policy.check import to_resource
-from policy.model import Enforcement, Finding, StackContext, context_from_stack_file
+from policy.model import Enforcement, Finding, StackContext, context_of
 from policy.rules import evaluate
 from policy.secrets import scan_outputs
+from settings import read_stack
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
 
@@ -28,8 +30,8 @@ def findings_of(recording: Recording, ctx: StackContext) -> list[Finding]:
 def stacks(stage: Recording, prod: Recording) -> dict[str, tuple[StackContext, list[Finding]]]:
     out = {}
     for name, recording in (("stage", stage), ("prod", prod)):
-        ctx = context_from_stack_file(name)
-        out[name] = (ctx, findings_of(recording, ctx))
+        stack_file = read_stack(name)
+        out[name] = (context_of(stack_file), policy.findings(recording, stack_file))
     return out
 
 
