@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, Required, TypedDict
 
 from deploy_actions import (  # the tables live there; re-exported for callers
     CHANGE,
@@ -46,8 +47,28 @@ _ENV_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
 _PATH_RE = re.compile(r"^/(?:[A-Za-z0-9_+=,.@-]+/)+$")
 
-Document = dict[str, Any]
-Statement = dict[str, Any]
+ConditionValue = str | list[str]
+Condition = dict[str, dict[str, ConditionValue]]
+"""An IAM Condition block: operator -> condition key -> value(s)."""
+
+
+class Statement(TypedDict, total=False):
+    """One IAM policy statement (IAM User Guide, "IAM JSON policy elements reference")."""
+
+    Sid: str
+    Effect: Required[Literal["Allow", "Deny"]]
+    Principal: dict[str, str]
+    Action: str | list[str]
+    NotAction: list[str]
+    Resource: str | list[str]
+    Condition: Condition
+
+
+class Document(TypedDict):
+    """An IAM policy document, identity-based, resource-based or a trust policy."""
+
+    Version: Literal["2012-10-17"]
+    Statement: list[Statement]
 
 
 @dataclass(frozen=True)
@@ -444,9 +465,9 @@ ACCESS_LOG_BUCKET_ACTIONS: tuple[str, ...] = (
 )
 
 
-def _merge(*conditions: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+def _merge(*conditions: Mapping[str, Mapping[str, ConditionValue]] | None) -> Condition:
     """One Condition block from several (IAM ANDs every operator and key in a block)."""
-    merged: dict[str, dict[str, Any]] = {}
+    merged: Condition = {}
     for condition in conditions:
         for operator, keys in (condition or {}).items():
             merged.setdefault(operator, {}).update(keys)
@@ -458,7 +479,7 @@ def environment_scoped_statements(
     table: ActionTable,
     environment: str,
     resource: str | list[str],
-    condition: dict[str, dict[str, Any]] | None = None,
+    condition: Mapping[str, Mapping[str, ConditionValue]] | None = None,
 ) -> list[Statement]:
     """Allow statements for `table`, each class scoped as deploy_actions.py describes.
 
@@ -552,6 +573,15 @@ def deploy_services_policies(region: str, environment: str) -> dict[str, Documen
             grown = {service: by_class}
         chunk = grown
     documents[f"services-{len(documents) + 1}"] = regional(chunk)
+    untagged_references: list[Statement] = [
+        {
+            "Sid": f"UseUntaggedReferences{action.split(':')[1]}",
+            "Effect": "Allow",
+            "Action": action,
+            "Resource": [arn.format(region=region) for arn in arns],
+        }
+        for action, arns in UNTAGGED_REFERENCES.items()
+    ]
     global_and_s3: Document = {
         "Version": "2012-10-17",
         "Statement": [
@@ -563,15 +593,7 @@ def deploy_services_policies(region: str, environment: str) -> dict[str, Documen
                 "Action": "ssm:GetParameter",
                 "Resource": f"arn:aws:ssm:{region}::parameter/aws/service/*",
             },
-            *(
-                {
-                    "Sid": f"UseUntaggedReferences{action.split(':')[1]}",
-                    "Effect": "Allow",
-                    "Action": action,
-                    "Resource": [arn.format(region=region) for arn in arns],
-                }
-                for action, arns in UNTAGGED_REFERENCES.items()
-            ),
+            *untagged_references,
             {
                 # With manage_master_user_password, RDS creates and tags its `rds!...` secret
                 # with the caller's rights (AWS::RDS::DBInstance create/update handlers in the

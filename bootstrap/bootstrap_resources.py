@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import bootstrap_policies as pol
 import pulumi
@@ -34,15 +33,18 @@ CONFIG_TYPES: dict[str, str] = {
 
 _INVALID = "invalid bootstrap settings:\n  - "
 
+ConfigValue = str | int | list[str] | dict[str, str]
+"""A decoded config value: text, a whole number, a list of names or a tag mapping."""
 
-def decode_cli_config(raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+
+def decode_cli_config(raw: Mapping[str, str]) -> tuple[dict[str, ConfigValue], list[str]]:
     """Values as the Pulumi CLI hands them to a program, decoded by each key's type.
 
     The CLI passes a plain YAML string as it is (`acme/ecs-platform`), a number or boolean
     as its text (`90`), and only objects and lists as JSON. Returns the decoded values and
     one problem per value that does not have its key's type (key, value, what is allowed).
     """
-    values: dict[str, Any] = {}
+    values: dict[str, ConfigValue] = {}
     problems: list[str] = []
     for key, text in raw.items():
         kind = CONFIG_TYPES.get(key)
@@ -55,6 +57,7 @@ def decode_cli_config(raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]
             else:
                 problems.append(f"{key}={text!r}: expected a whole number, e.g. 90")
             continue
+        decoded: object
         try:
             decoded = json.loads(text)
         except ValueError:
@@ -97,7 +100,7 @@ def settings_from_cli_config(raw: Mapping[str, str], region: str) -> BootstrapSe
     return settings
 
 
-def settings_from_config(values: Mapping[str, Any], region: str) -> BootstrapSettings:
+def settings_from_config(values: Mapping[str, object], region: str) -> BootstrapSettings:
     """Typed settings from the stack's `ecs-platform-bootstrap:` config (raises on bad input)."""
     known = set(CONFIG_TYPES)
     unknown = sorted(set(values) - known)
@@ -115,12 +118,19 @@ def settings_from_config(values: Mapping[str, Any], region: str) -> BootstrapSet
 
     def number(key: str, field: str) -> int:
         raw = values.get(key, defaults[field].default)
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"invalid bootstrap settings:\n  - {key}={raw!r}: expected a whole number"
-            ) from None
+        if isinstance(raw, str | int | float):
+            try:
+                return int(raw)
+            except ValueError:
+                pass
+        raise ValueError(f"invalid bootstrap settings:\n  - {key}={raw!r}: expected a whole number")
+
+    tags = values.get("tags", {})
+    if not isinstance(tags, Mapping):
+        raise ValueError(
+            f"invalid bootstrap settings:\n  - tags={tags!r}: "
+            "expected a YAML mapping of tag names to text values, e.g. {Owner: platform-team}"
+        )
 
     return BootstrapSettings(
         github_repository=str(values.get("githubRepository", "")),
@@ -135,11 +145,11 @@ def settings_from_config(values: Mapping[str, Any], region: str) -> BootstrapSet
         workload_iam_path=str(values.get("workloadIamPath", defaults["workload_iam_path"].default)),
         ci_iam_path=str(values.get("ciIamPath", defaults["ci_iam_path"].default)),
         existing_oidc_provider_arn=str(values.get("existingOidcProviderArn", "")),
-        tags=dict(values.get("tags", {})),
+        tags={str(name): str(value) for name, value in tags.items()},
     )
 
 
-def _json(doc: pulumi.Input[Any]) -> pulumi.Output[str]:
+def _json(doc: pulumi.Input[pol.Document]) -> pulumi.Output[str]:
     return pulumi.Output.from_input(doc).apply(lambda d: json.dumps(d, indent=2))
 
 
@@ -236,36 +246,28 @@ def declare(s: BootstrapSettings, account_id: str, partition: str = "aws") -> Bo
         versioning_configuration={"status": "Enabled"},
         opts=child,
     )
+    encrypt_with_key: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
+        "apply_server_side_encryption_by_default": {
+            "sse_algorithm": "aws:kms",
+            "kms_master_key_id": key.arn,
+        },
+        "bucket_key_enabled": True,
+    }
     aws.s3.BucketServerSideEncryptionConfiguration(
-        "pulumi-state",
-        bucket=bucket.id,
-        rules=[
-            {
-                "apply_server_side_encryption_by_default": {
-                    "sse_algorithm": "aws:kms",
-                    "kms_master_key_id": key.arn,
-                },
-                "bucket_key_enabled": True,
-            }
-        ],
-        opts=child,
+        "pulumi-state", bucket=bucket.id, rules=[encrypt_with_key], opts=child
     )
+    expire_old_versions: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+        "id": "expire-old-state-versions",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "noncurrent_version_expiration": {
+            "noncurrent_days": s.noncurrent_version_days,
+            "newer_noncurrent_versions": s.noncurrent_versions_kept,
+        },
+        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+    }
     aws.s3.BucketLifecycleConfiguration(
-        "pulumi-state",
-        bucket=bucket.id,
-        rules=[
-            {
-                "id": "expire-old-state-versions",
-                "status": "Enabled",
-                "filter": {"prefix": ""},
-                "noncurrent_version_expiration": {
-                    "noncurrent_days": s.noncurrent_version_days,
-                    "newer_noncurrent_versions": s.noncurrent_versions_kept,
-                },
-                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-            }
-        ],
-        opts=child,
+        "pulumi-state", bucket=bucket.id, rules=[expire_old_versions], opts=child
     )
     aws.s3.BucketPolicy(
         "pulumi-state",

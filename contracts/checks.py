@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts import catalog, data
-from contracts.evaluator import Request, is_allowed, statements
+from contracts.evaluator import ContextValue, Document, Request, is_allowed, statements
 from contracts.mapping import LOOKUPS, PROVIDER_CALLS, Api, Skip, coverage, is_component
 from contracts.requests import StackView, arn_of, context_for, request_for
 from contracts.sources import PolicyDocument, WorkloadRole, document_of
-from offline_plan.mocks import ACCOUNT_ID, RecordedResource
-
-Document = Mapping[str, Any]
+from mock_engine import ACCOUNT_ID, RecordedResource
 
 
 @dataclass(frozen=True)
@@ -328,9 +326,9 @@ def lint_findings(documents: Iterable[PolicyDocument]) -> list[str]:
 # --- 3. workload roles under the boundary -----------------------------------------------
 
 
-def _assumed_context(statement: Mapping[str, Any]) -> dict[str, Any]:
+def _assumed_context(statement: Mapping[str, Any]) -> dict[str, ContextValue]:
     """A request that meets the statement's own conditions (first value of each equality)."""
-    ctx: dict[str, Any] = {}
+    ctx: dict[str, ContextValue] = {}
     for operator, keys in (statement.get("Condition") or {}).items():
         if operator.split(":")[-1].removesuffix("IfExists") in (
             "StringEquals",
@@ -353,7 +351,7 @@ def boundary_misfits(
     """Each action a workload role is granted that the boundary does not allow."""
     problems = []
     for role in roles:
-        grants: list[tuple[str, list[str], dict[str, Any]]] = []
+        grants: list[tuple[str, list[str], dict[str, ContextValue]]] = []
         for doc in role.documents:
             for s in statements(doc):
                 if s.get("Effect") != "Allow":

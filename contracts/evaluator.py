@@ -18,6 +18,10 @@ from functools import lru_cache
 from typing import Any, Literal
 
 Document = Mapping[str, Any]
+"""A policy document as parsed from JSON: its elements are checked as they are evaluated
+(an element or operator this evaluator does not know raises UnsupportedPolicy)."""
+Statement = Mapping[str, Any]
+"""One statement of a parsed Document."""
 ContextValue = str | bool | int | float | Sequence[str]
 Decision = Literal["allow", "explicit-deny", "implicit-deny"]
 
@@ -52,7 +56,7 @@ def action_matches(pattern: str, action: str) -> bool:
     return matches(pattern, action, ignore_case=True)
 
 
-def _as_list(value: Any) -> list[Any]:
+def _as_list(value: object) -> list[object]:
     if value is None:
         return []
     if isinstance(value, list | tuple):
@@ -60,12 +64,15 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def statements(document: Document) -> list[Mapping[str, Any]]:
+def statements(document: Document) -> list[Statement]:
     """The statements of a document (a single statement object is allowed by the grammar)."""
-    return _as_list(document.get("Statement"))
+    found = document.get("Statement")
+    if found is None:
+        return []
+    return list(found) if isinstance(found, list | tuple) else [found]
 
 
-def _applies_to_action(statement: Mapping[str, Any], action: str) -> bool:
+def _applies_to_action(statement: Statement, action: str) -> bool:
     if "Action" in statement and "NotAction" in statement:
         raise UnsupportedPolicy("a statement has both Action and NotAction")
     if "Action" in statement:
@@ -75,7 +82,7 @@ def _applies_to_action(statement: Mapping[str, Any], action: str) -> bool:
     raise UnsupportedPolicy("a statement has neither Action nor NotAction")
 
 
-def _applies_to_resource(statement: Mapping[str, Any], resource: str) -> bool:
+def _applies_to_resource(statement: Statement, resource: str) -> bool:
     if "Resource" in statement:
         return any(matches(str(p), resource) for p in _as_list(statement["Resource"]))
     if "NotResource" in statement:
@@ -97,7 +104,7 @@ _NEGATED = {
 }
 
 
-def _match_one(base: str, context_value: Any, policy_value: Any) -> bool:
+def _match_one(base: str, context_value: object, policy_value: object) -> bool:
     """The positive form of `base` for one context value and one policy value."""
     c, p = str(context_value), str(policy_value)
     if base in ("StringEquals", "StringNotEquals", "ArnEquals", "ArnNotEquals"):
@@ -151,7 +158,7 @@ _KNOWN_BASES = {
 
 
 def _condition_holds(
-    operator: str, key: str, policy_values: Any, context: Mapping[str, Any]
+    operator: str, key: str, policy_values: object, context: Mapping[str, ContextValue]
 ) -> bool:
     qualifier = ""
     if ":" in operator:
@@ -182,7 +189,7 @@ def _condition_holds(
 
     context_values = _as_list(raw)
 
-    def hit(one: Any) -> bool:
+    def hit(one: object) -> bool:
         positive = any(_match_one(base, one, v) for v in values)
         return not positive if negated else positive
 
@@ -194,7 +201,9 @@ def _condition_holds(
     return any(hit(v) for v in context_values)
 
 
-def conditions_hold(conditions: Mapping[str, Any] | None, context: Mapping[str, Any]) -> bool:
+def conditions_hold(
+    conditions: Mapping[str, Mapping[str, object]] | None, context: Mapping[str, ContextValue]
+) -> bool:
     """Every operator and every key must hold (AND); values of one key are ORed."""
     for operator, keys in (conditions or {}).items():
         for key, policy_values in keys.items():
@@ -203,13 +212,13 @@ def conditions_hold(conditions: Mapping[str, Any] | None, context: Mapping[str, 
     return True
 
 
-def _normalised(context: Mapping[str, ContextValue]) -> dict[str, Any]:
+def _normalised(context: Mapping[str, ContextValue]) -> dict[str, ContextValue]:
     # Condition key names are case-insensitive; values are not.
     return {k.lower(): v for k, v in context.items()}
 
 
 def _statement_applies(
-    statement: Mapping[str, Any], request: Request, ctx: Mapping[str, Any]
+    statement: Statement, request: Request, ctx: Mapping[str, ContextValue]
 ) -> bool:
     return (
         _applies_to_action(statement, request.action)
@@ -246,7 +255,7 @@ def is_allowed(
     return all(decide(boundary, request) == "allow" for boundary in boundaries)
 
 
-def allowing_statements(documents: Iterable[Document], action: str) -> list[Mapping[str, Any]]:
+def allowing_statements(documents: Iterable[Document], action: str) -> list[Statement]:
     """Allow statements whose Action/NotAction names `action` (ignoring resource, conditions)."""
     return [
         s

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from contracts import catalog, checks
+from contracts.evaluator import Document
 from contracts.requests import StackView
 from contracts.sources import (
     BootstrapView,
@@ -16,10 +16,8 @@ from contracts.sources import (
     render_variant,
     workload_roles,
 )
-from offline_plan.mocks import Recording
-from offline_plan.render import render_stack
+from mock_engine import Recording, render_stack
 
-Document = Mapping[str, Any]
 EXTRA_NAMES_SHOWN = 6
 
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from contracts import catalog
-from contracts.evaluator import Request
+from contracts.evaluator import ContextValue, Request
 from contracts.sources import aws_resources, environment_of, iam_arn, region_of
-from offline_plan.mocks import ACCOUNT_ID, RecordedResource, Recording
+from mock_engine import ACCOUNT_ID, RecordedResource, Recording
 
 # IAM, Route 53, STS and Organizations are global: their requests carry us-east-1
 # ("aws:RequestedRegion", IAM User Guide, AWS global condition context keys).
@@ -193,7 +192,7 @@ def resource_for(action: str, r: RecordedResource | None, view: StackView) -> st
     return "*"
 
 
-# Types whose mock ARN is the one AWS gives (offline_plan.mocks computes them).
+# Types whose mock ARN is the one AWS gives (mock_engine.mocks computes them).
 _PRIMARY_TYPES = {
     "aws:kms/key:Key",
     "aws:cloudwatch/logGroup:LogGroup",
@@ -214,12 +213,12 @@ def context_for(
     action: str,
     view: StackView,
     resource_tags: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    extra: Mapping[str, ContextValue] | None = None,
+) -> dict[str, ContextValue]:
     """What AWS puts in the request context for `action` in this stack."""
     service, _, name = catalog.canonical(action).partition(":")
     row = catalog.action_condition_keys(action)
-    ctx: dict[str, Any] = {
+    ctx: dict[str, ContextValue] = {
         "aws:RequestedRegion": "us-east-1" if service in GLOBAL_SERVICES else view.region,
         "aws:SecureTransport": "true",
     }
@@ -245,11 +244,11 @@ def request_for(
     action: str,
     r: RecordedResource | None,
     view: StackView,
-    extra: Mapping[str, Any] | None = None,
+    extra: Mapping[str, ContextValue] | None = None,
 ) -> Request:
     """The request the deploy role makes for `action` on `r` in this stack."""
     service, _, name = catalog.canonical(action).partition(":")
-    context_extra: dict[str, Any] = dict(extra or {})
+    context_extra: dict[str, ContextValue] = dict(extra or {})
     if service == "iam" and name in (
         "CreateRole",
         "PutRolePermissionsBoundary",

@@ -21,12 +21,27 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from offline_plan.mocks import ACCOUNT_ID, AwsMocks, RecordedResource, Recording, RecordingMonitor
-from offline_plan.render import ROOT, render_config
+from contracts.evaluator import Document
+from mock_engine import (
+    ACCOUNT_ID,
+    ROOT,
+    AwsMocks,
+    RecordedResource,
+    Recording,
+    RecordingMonitor,
+    render_config,
+)
 
 BOOTSTRAP_DIR = ROOT / "bootstrap"
 BOOTSTRAP_PROJECT = "ecs-platform-bootstrap"
-Document = dict[str, Any]
+
+# The bootstrap is a program of its own, run from bootstrap/: its modules import each other
+# as top-level modules, so they are imported here as its tests import them.
+if str(BOOTSTRAP_DIR) not in sys.path:
+    sys.path.insert(0, str(BOOTSTRAP_DIR))
+
+import bootstrap_policies as pol  # noqa: E402
+import bootstrap_resources as res  # noqa: E402
 
 # The optional resource types the two stack files leave off, switched on over stage's
 # configuration (settings.py documents each key): EC2 capacity, one shared NAT Gateway,
@@ -92,7 +107,7 @@ def aws_resources(recording: Recording) -> list[RecordedResource]:
     return [r for r in recording.resources if r.custom and r.type.startswith("aws:")]
 
 
-def document_of(value: Any) -> Document | None:
+def document_of(value: object) -> Document | None:
     """A policy input as a dict (the provider takes JSON text or an object)."""
     if isinstance(value, dict):
         return value
@@ -218,7 +233,7 @@ def _as_list(value: Any) -> list[Any]:
 class _IamPathMocks(AwsMocks):
     """The offline mocks, with IAM ARNs carrying the resource's path as AWS's do."""
 
-    def new_resource(self, args: runtime_mocks.MockResourceArgs) -> tuple[str, dict]:
+    def new_resource(self, args: runtime_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         rid, out = super().new_resource(args)
         kinds = {
             "aws:iam/role:Role": "role",
@@ -231,7 +246,9 @@ class _IamPathMocks(AwsMocks):
         return rid, out
 
 
-def _run(build: Callable[[], Any], project: str, stack: str, region: str) -> list[RecordedResource]:
+def _run(
+    build: Callable[[], None], project: str, stack: str, region: str
+) -> list[RecordedResource]:
     mocks = _IamPathMocks(region=region)
     pulumi.runtime.set_all_config({}, [])
     runtime_settings.ROOT.set(None)
@@ -241,16 +258,6 @@ def _run(build: Callable[[], Any], project: str, stack: str, region: str) -> lis
     runtime_settings.SETTINGS.outputs.clear()
     _sync_await(runtime_stack.run_pulumi_func(build))
     return list(monitor.records)
-
-
-def bootstrap_modules() -> tuple[Any, Any]:
-    """bootstrap_policies and bootstrap_resources, imported as the bootstrap tests do."""
-    if str(BOOTSTRAP_DIR) not in sys.path:
-        sys.path.insert(0, str(BOOTSTRAP_DIR))
-    import bootstrap_policies
-    import bootstrap_resources
-
-    return bootstrap_policies, bootstrap_resources
 
 
 @dataclass
@@ -282,24 +289,22 @@ class BootstrapView:
     documents: list[PolicyDocument]
 
 
-def _account_settings(resources_module: Any) -> Any:
+def _account_settings() -> pol.BootstrapSettings:
     path = BOOTSTRAP_DIR / "Pulumi.account.yaml"
     config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
     prefix = f"{BOOTSTRAP_PROJECT}:"
     values = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
-    return resources_module.settings_from_config(values, str(config.get("aws:region", "")))
+    return res.settings_from_config(values, str(config.get("aws:region", "")))
 
 
 def render_bootstrap() -> BootstrapView:
     """Runs the bootstrap's declare() for its account stack and collects the CI roles."""
-    pol, res = bootstrap_modules()
-    settings = _account_settings(res)
-    records = _run(
-        lambda: res.declare(settings, ACCOUNT_ID, "aws"),
-        BOOTSTRAP_PROJECT,
-        "account",
-        settings.region,
-    )
+    settings = _account_settings()
+
+    def declare() -> None:
+        res.declare(settings, ACCOUNT_ID, "aws")
+
+    records = _run(declare, BOOTSTRAP_PROJECT, "account", settings.region)
     custom = [r for r in records if r.custom and r.type.startswith("aws:")]
     policies = {str(r.outputs.get("arn")): r for r in custom if r.type == "aws:iam/policy:Policy"}
     roles: dict[str, CiRole] = {}
@@ -357,7 +362,7 @@ def render_bootstrap() -> BootstrapView:
         boundary=document_of(boundary.inputs.get("policy")) or pol.workload_boundary_policy(),
         keys=keys,
         state_bucket_arn=str(buckets[0].outputs.get("arn")) if buckets else "",
-        state_prefix=str(getattr(pol, "STATE_PREFIX", ".pulumi")),
+        state_prefix=pol.STATE_PREFIX,
         documents=_bootstrap_documents(custom),
     )
 

@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -87,7 +86,8 @@ class Notification:
 
     receiver: str
     received_at: float
-    body: dict[str, Any]
+    body: render.ToolDocument
+    """Alertmanager's webhook payload as posted."""
 
     def alerts(self) -> list[tuple[str, str]]:
         """(alertname, status) of every alert in the notification."""
@@ -279,7 +279,7 @@ class LocalStack:
         self._stop("website")
 
     # -- queries ---------------------------------------------------------------------
-    def query(self, expr: str) -> dict[str, Any]:
+    def query(self, expr: str) -> render.ToolDocument:
         """The `data` of a Prometheus instant query; ValueError on a query error."""
         url = self.url("prometheus", "/api/v1/query?") + urllib.parse.urlencode({"query": expr})
         status, body = http_get(url)
@@ -422,6 +422,13 @@ def running_stack(divisor: float = DEFAULT_DIVISOR) -> Iterator[LocalStack]:
         yield stack
 
 
+def _notified(
+    webhook: WebhookReceiver, alert: str, status: str, since: float
+) -> Callable[[], bool]:
+    """A check for wait_until: has the webhook received `alert` as `status` since `since`?"""
+    return lambda: webhook.seen(alert, status, since) is not None
+
+
 def outage_scenario(stack: LocalStack, timeout: float = 60.0) -> dict[str, float]:
     """Stop the website, wait for the outage alerts at the webhook, restart it, wait for
     them to resolve. Seconds from each action to each notification."""
@@ -432,7 +439,7 @@ def outage_scenario(stack: LocalStack, timeout: float = 60.0) -> dict[str, float
     stack.stop_website()
     for alert in OUTAGE_ALERTS:
         wait_until(
-            lambda a=alert: stack.webhook.seen(a, "firing", stopped) is not None,
+            _notified(stack.webhook, alert, "firing", stopped),
             timeout - (time.monotonic() - stopped),
             f"{alert} firing at the webhook",
         )
@@ -441,7 +448,7 @@ def outage_scenario(stack: LocalStack, timeout: float = 60.0) -> dict[str, float
     stack.start_website()
     for alert in OUTAGE_ALERTS:
         wait_until(
-            lambda a=alert: stack.webhook.seen(a, "resolved", restarted) is not None,
+            _notified(stack.webhook, alert, "resolved", restarted),
             timeout - (time.monotonic() - restarted),
             f"{alert} resolved at the webhook",
         )

@@ -38,6 +38,11 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _RANGE = re.compile(r"\[(\d+[hms](?:\d+[ms])?(?:\d+s)?)\]")
 
 
+ToolDocument = dict[str, Any]
+"""A parsed YAML or JSON document of Prometheus, Alertmanager or Grafana: its shape is the
+tool's own (promtool, amtool and the end-to-end run check it), so values stay untyped."""
+
+
 class ObservabilityFileError(ValueError):
     """A repository observability file breaks a rule this project relies on."""
 
@@ -60,7 +65,7 @@ def namespace_name(path: Path) -> str:
     return path.name.removesuffix(".rules.yml")
 
 
-def load_rule_groups(path: Path) -> list[dict[str, Any]]:
+def load_rule_groups(path: Path) -> list[ToolDocument]:
     """Parse a rule file and check that every alert has a severity, a summary and a runbook."""
     data = yaml.safe_load(path.read_text())
     if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
@@ -130,7 +135,8 @@ def scaled_rules_yaml(path: Path, divisor: float) -> str:
             if "for" in rule:
                 rule["for"] = _scaled(rule["for"], divisor)
             rule["expr"] = scaled_windows(str(rule["expr"]), divisor)
-    return yaml.safe_dump({"groups": groups}, sort_keys=False)
+    rendered: str = yaml.safe_dump({"groups": groups}, sort_keys=False)
+    return rendered
 
 
 def scaled_windows(expr: str, divisor: float) -> str:
@@ -149,7 +155,7 @@ def alertmanager_config(
     region: str = "",
     webhook_url: str = "",
     divisor: float = 1.0,
-) -> dict[str, Any]:
+) -> ToolDocument:
     """alertmanager.yml with the delivery for each receiver filled in.
 
     `sns` (AWS): every receiver publishes to `topic_arn` with SigV4 in `region`, with the
@@ -157,7 +163,7 @@ def alertmanager_config(
     `webhook_url` + `/<receiver>`, resolved notifications included. `divisor` shortens
     group_wait / group_interval / repeat_interval for the local run.
     """
-    config = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
+    config: ToolDocument = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
     names = [receiver["name"] for receiver in config["receivers"]]
     if sorted(names) != sorted(RECEIVERS):
         raise ObservabilityFileError(
@@ -211,13 +217,13 @@ def local_prometheus_config(
     probe_url: str,
     rule_glob: str,
     interval_seconds: int = 1,
-) -> dict[str, Any]:
+) -> ToolDocument:
     """prometheus.yml with loopback addresses, short intervals and the given rule files.
 
     The jobs, the blackbox module and the relabelling are the repository's; only the
     addresses, the intervals and where the (scaled) rule files live change.
     """
-    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    config: ToolDocument = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
     interval = format_duration(interval_seconds)
     config["global"] = {"scrape_interval": interval, "evaluation_interval": interval}
     config["rule_files"] = [rule_glob]
@@ -237,9 +243,9 @@ def dashboard_files() -> list[Path]:
     return sorted(DASHBOARDS_DIR.glob("*.json"))
 
 
-def load_dashboard(path: Path) -> dict[str, Any]:
+def load_dashboard(path: Path) -> ToolDocument:
     """Parse a dashboard and check it has a uid and uses only the shared data source uid."""
-    dashboard = json.loads(path.read_text())
+    dashboard: ToolDocument = json.loads(path.read_text())
     if not dashboard.get("uid") or not dashboard.get("title"):
         raise ObservabilityFileError(f"{path.name}: a dashboard needs a uid and a title")
     for panel in dashboard.get("panels", []):
@@ -254,7 +260,7 @@ def load_dashboard(path: Path) -> dict[str, Any]:
     return dashboard
 
 
-def dashboard_queries(dashboard: dict[str, Any]) -> list[str]:
+def dashboard_queries(dashboard: ToolDocument) -> list[str]:
     """Every PromQL expression in a dashboard's panels."""
     return [
         target["expr"]

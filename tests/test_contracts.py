@@ -14,7 +14,7 @@ from contracts.evaluator import Request, action_matches, is_allowed
 from contracts.mapping import TYPE_MAP, Api, Cfn, Skip, is_component
 from contracts.requests import StackView, context_for, request_for
 from contracts.sources import BootstrapView, PolicyDocument, WorkloadRole, render_bootstrap
-from offline_plan.mocks import RecordedResource, Recording
+from mock_engine import RecordedResource, Recording
 
 
 @pytest.fixture(scope="module")

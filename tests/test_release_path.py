@@ -25,10 +25,15 @@ from typing import Any, ClassVar
 import botocore.session
 import pytest
 
-from bootstrap import deploy_actions as da
 from contracts import data
 
 ROOT = Path(__file__).resolve().parents[1]
+# The bootstrap program's modules import each other by their own names (as the Pulumi CLI runs
+# it from bootstrap/), so they are imported that way here too: one module name per file.
+if str(ROOT / "bootstrap") not in sys.path:
+    sys.path.insert(0, str(ROOT / "bootstrap"))
+import deploy_actions as da  # noqa: E402
+
 SCRIPTS = ROOT / ".github" / "scripts"
 CLUSTER = "website-prod-cluster"
 SERVICE = "arn:aws:ecs:us-west-2:123456789012:service/website-prod-cluster/website"

@@ -27,6 +27,7 @@ import re
 import subprocess
 import sys
 import time
+from typing import Any, NoReturn
 
 # ServiceDeploymentStatus: the deployment is over in one of these.
 SUCCEEDED = {"SUCCESSFUL"}
@@ -42,19 +43,23 @@ HOOK_FAILED = {"FAILED", "TIMED_OUT"}
 ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9/:_.-]+$")
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
+Response = dict[str, Any]
+"""An ECS API response as the AWS CLI prints it: its shape is the API reference's."""
 
-def fail(message: str, code: int = 1) -> None:
+
+def fail(message: str, code: int = 1) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(code)
 
 
-def aws(*args: str) -> dict:
+def aws(*args: str) -> Response:
     result = subprocess.run(
         ["aws", "ecs", *args, "--output", "json"], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         fail(f"aws ecs {args[0]} failed: {result.stderr.strip()}")
-    return json.loads(result.stdout or "{}")
+    response: Response = json.loads(result.stdout or "{}")
+    return response
 
 
 def newest_deployment(cluster: str, service: str, since: int) -> str | None:
@@ -73,7 +78,7 @@ def newest_deployment(cluster: str, service: str, since: int) -> str | None:
     return str(newest["serviceDeploymentArn"])
 
 
-def describe(arn: str) -> dict:
+def describe(arn: str) -> Response:
     response = aws("describe-service-deployments", "--service-deployment-arns", arn)
     deployments = response.get("serviceDeployments", [])
     if not deployments:

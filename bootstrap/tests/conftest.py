@@ -8,6 +8,7 @@ keep their own mocks.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.setdefault("arn", f"arn:aws:{kind}:eu-west-1:{ACCOUNT_ID}:{name}")
         return f"{name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": "arn:aws:iam::123456789012:user/x"}, []
         if args.token == "aws:index/getPartition:getPartition":
@@ -61,7 +64,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture(scope="module")
-def mocks() -> Any:
+def mocks() -> Iterator[RecordingMocks]:
     saved_settings = runtime_settings.SETTINGS
     saved_root = runtime_settings.ROOT.get()
     recorder = RecordingMocks()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from pathlib import Path
 
 import bootstrap_policies as pol
 import bootstrap_resources as res
@@ -129,7 +130,7 @@ def test_key_policy_names_the_account_not_everyone() -> None:
 STAGE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/stage"
 
 
-def _state(write: bool, stack: str = "stage") -> list[dict]:
+def _state(write: bool, stack: str = "stage") -> list[pol.Statement]:
     return pol.state_access_statements(
         BUCKET, KEY, STAGE_KEY, stack=stack, region="eu-west-1", write=write
     )
@@ -198,7 +199,7 @@ def _stack_objects(stack: str) -> list[str]:
     ]
 
 
-def _writable(statements: list[dict], key: str) -> bool:
+def _writable(statements: list[pol.Statement], key: str) -> bool:
     return any(
         fnmatch.fnmatchcase(key, resource)
         for st in statements
@@ -207,7 +208,7 @@ def _writable(statements: list[dict], key: str) -> bool:
     )
 
 
-def _readable(statements: list[dict], key: str) -> bool:
+def _readable(statements: list[pol.Statement], key: str) -> bool:
     return any(
         fnmatch.fnmatchcase(key, resource)
         for st in statements
@@ -272,7 +273,7 @@ def test_preview_read_policy_is_describe_only() -> None:
     assert "secretsmanager:GetSecretValue" not in str(doc)
 
 
-def _deploy_documents(env: str = "stage", region: str = "eu-west-1") -> dict[str, dict]:
+def _deploy_documents(env: str = "stage", region: str = "eu-west-1") -> dict[str, pol.Document]:
     return {
         **pol.deploy_services_policies(region, env),
         "iam": pol.deploy_iam_policy("123456789012", "/ecs-platform/", BOUNDARY, environment=env),
@@ -347,7 +348,7 @@ def test_deploy_role_manages_only_workload_roles_and_only_within_the_boundary() 
 
 def test_every_managed_policy_fits_the_aws_size_limit() -> None:
     longest_env = "e" * 32
-    docs = [
+    docs: list[pol.Document] = [
         *_deploy_documents(longest_env, "ap-southeast-2").values(),
         pol.preview_read_policy("ap-southeast-2", "123456789012", "/ecs-platform/"),
         pol.workload_boundary_policy(),
@@ -436,20 +437,18 @@ def test_the_stack_file_is_valid() -> None:
     assert parsed.environments == ("stage", "prod")
 
 
-def pol_dir():  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
+def pol_dir() -> Path:
     return Path(pol.__file__).resolve().parent
 
 
-def _actions(statement: dict[str, object]) -> list[str]:
+def _actions(statement: pol.Statement) -> list[str]:
     action = statement.get("Action", [])
-    return [action] if isinstance(action, str) else list(action)  # type: ignore[arg-type]
+    return [action] if isinstance(action, str) else list(action)
 
 
-def _resources(statement: dict[str, object]) -> list[str]:
+def _resources(statement: pol.Statement) -> list[str]:
     resource = statement["Resource"]
-    return [resource] if isinstance(resource, str) else list(resource)  # type: ignore[arg-type]
+    return [resource] if isinstance(resource, str) else list(resource)
 
 
 def test_deploy_role_manages_only_its_stacks_access_log_buckets_in_s3() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Protocol
 
 import bootstrap_policies as pol
 import bootstrap_resources as res
@@ -13,17 +13,24 @@ import pytest
 ACCOUNT = "123456789012"
 
 
-def _settings(**overrides: Any) -> pol.BootstrapSettings:
-    values: dict[str, Any] = {"github_repository": "acme/ecs-platform", "region": "eu-west-1"}
-    values.update(overrides)
-    return pol.BootstrapSettings(**values)
+class Recorder(Protocol):
+    """The `mocks` fixture: every resource the program registered, in order."""
+
+    resources: list[pulumi.runtime.MockResourceArgs]
 
 
-def _of_type(mocks: Any, typ: str) -> list[Any]:
+Built = tuple[Recorder, res.Bootstrap]
+
+
+def _settings() -> pol.BootstrapSettings:
+    return pol.BootstrapSettings(github_repository="acme/ecs-platform", region="eu-west-1")
+
+
+def _of_type(mocks: Recorder, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
     return [r for r in mocks.resources if r.typ == typ]
 
 
-def _wait(built: res.Bootstrap) -> pulumi.Output[Any]:
+def _wait(built: res.Bootstrap) -> pulumi.Output[list[str]]:
     roles = [*built.deploy_roles.values(), *built.preview_roles.values()]
     keys = [built.key, *built.secrets_keys.values()]
     return pulumi.Output.all(
@@ -32,11 +39,11 @@ def _wait(built: res.Bootstrap) -> pulumi.Output[Any]:
 
 
 @pytest.fixture(scope="module")
-def built(mocks: Any) -> tuple[Any, res.Bootstrap]:
+def built(mocks: Recorder) -> Built:
     holder: dict[str, res.Bootstrap] = {}
 
-    @pulumi.runtime.test
-    def declare() -> pulumi.Output[Any]:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]  # Pulumi's test decorator is unannotated
+    def declare() -> pulumi.Output[list[str]]:
         holder["built"] = res.declare(_settings(), ACCOUNT)
         return _wait(holder["built"])
 
@@ -44,7 +51,7 @@ def built(mocks: Any) -> tuple[Any, res.Bootstrap]:
     return mocks, holder["built"]
 
 
-def test_state_bucket_blocks_every_kind_of_public_access(built: Any) -> None:
+def test_state_bucket_blocks_every_kind_of_public_access(built: Built) -> None:
     mocks, _ = built
     (block,) = _of_type(mocks, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     for flag in (
@@ -56,7 +63,7 @@ def test_state_bucket_blocks_every_kind_of_public_access(built: Any) -> None:
         assert block.inputs[flag] is True, flag
 
 
-def test_state_bucket_is_versioned_and_encrypted_with_the_key(built: Any) -> None:
+def test_state_bucket_is_versioned_and_encrypted_with_the_key(built: Built) -> None:
     mocks, _b = built
     (versioning,) = _of_type(mocks, "aws:s3/bucketVersioning:BucketVersioning")
     assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
@@ -70,7 +77,7 @@ def test_state_bucket_is_versioned_and_encrypted_with_the_key(built: Any) -> Non
     assert default["kmsMasterKeyId"].startswith(f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/")
 
 
-def test_old_state_versions_expire(built: Any) -> None:
+def test_old_state_versions_expire(built: Built) -> None:
     mocks, _ = built
     (lifecycle,) = _of_type(
         mocks, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
@@ -83,14 +90,14 @@ def test_old_state_versions_expire(built: Any) -> None:
     }
 
 
-def test_bucket_policy_denies_non_tls(built: Any) -> None:
+def test_bucket_policy_denies_non_tls(built: Built) -> None:
     mocks, _ = built
     (policy,) = _of_type(mocks, "aws:s3/bucketPolicy:BucketPolicy")
     doc = json.loads(policy.inputs["policy"])
     assert doc == pol.state_bucket_policy("arn:aws:s3:::pulumi-state-abc123")
 
 
-def test_bucket_and_keys_are_protected_from_deletion(built: Any) -> None:
+def test_bucket_and_keys_are_protected_from_deletion(built: Built) -> None:
     mocks, b = built
     (bucket,) = _of_type(mocks, "aws:s3/bucket:Bucket")
     assert bucket.inputs.get("forceDestroy") is False
@@ -99,14 +106,14 @@ def test_bucket_and_keys_are_protected_from_deletion(built: Any) -> None:
     assert all(k._protect is True for k in b.secrets_keys.values())
 
 
-def test_keys_rotate(built: Any) -> None:
+def test_keys_rotate(built: Built) -> None:
     mocks, _ = built
     keys = _of_type(mocks, "aws:kms/key:Key")
     assert len(keys) == 3
     assert all(k.inputs["enableKeyRotation"] is True for k in keys)
 
 
-def test_each_environment_has_its_own_secrets_key(built: Any) -> None:
+def test_each_environment_has_its_own_secrets_key(built: Built) -> None:
     mocks, _ = built
     aliases = {a.name: a.inputs["name"] for a in _of_type(mocks, "aws:kms/alias:Alias")}
     assert aliases == {
@@ -120,14 +127,14 @@ def test_each_environment_has_its_own_secrets_key(built: Any) -> None:
     assert "Environment" not in keys["pulumi-state"]
 
 
-def test_oidc_provider_trusts_github_for_sts(built: Any) -> None:
+def test_oidc_provider_trusts_github_for_sts(built: Built) -> None:
     mocks, _ = built
     (provider,) = _of_type(mocks, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
 
 
-def test_one_deploy_role_and_one_preview_role_per_environment(built: Any) -> None:
+def test_one_deploy_role_and_one_preview_role_per_environment(built: Built) -> None:
     mocks, _ = built
     roles = {r.name: r for r in _of_type(mocks, "aws:iam/role:Role")}
     assert set(roles) == {"deploy-stage", "deploy-prod", "preview", "preview-prod"}
@@ -153,7 +160,7 @@ def test_one_deploy_role_and_one_preview_role_per_environment(built: Any) -> Non
     }
 
 
-def test_only_the_deploy_workflow_on_main_may_assume_the_deploy_roles(built: Any) -> None:
+def test_only_the_deploy_workflow_on_main_may_assume_the_deploy_roles(built: Built) -> None:
     mocks, _ = built
     claim = "token.actions.githubusercontent.com:job_workflow_ref"
     workflow_refs = {
@@ -170,7 +177,7 @@ def test_only_the_deploy_workflow_on_main_may_assume_the_deploy_roles(built: Any
     }
 
 
-def test_deploy_role_sessions_outlast_a_90_minute_job(built: Any) -> None:
+def test_deploy_role_sessions_outlast_a_90_minute_job(built: Built) -> None:
     mocks, _ = built
     sessions = {
         r.name: r.inputs["maxSessionDuration"] for r in _of_type(mocks, "aws:iam/role:Role")
@@ -179,7 +186,7 @@ def test_deploy_role_sessions_outlast_a_90_minute_job(built: Any) -> None:
     assert sessions["preview"] == sessions["preview-prod"] == 3600
 
 
-def test_boundary_lives_outside_the_path_the_deploy_roles_manage(built: Any) -> None:
+def test_boundary_lives_outside_the_path_the_deploy_roles_manage(built: Built) -> None:
     mocks, _ = built
     (boundary,) = [
         p for p in _of_type(mocks, "aws:iam/policy:Policy") if p.name == "workload-boundary"
@@ -187,7 +194,7 @@ def test_boundary_lives_outside_the_path_the_deploy_roles_manage(built: Any) -> 
     assert boundary.inputs["path"] == "/ecs-platform-ci/"
 
 
-def test_roles_get_exactly_their_documents(built: Any) -> None:
+def test_roles_get_exactly_their_documents(built: Built) -> None:
     mocks, _ = built
     policies = {
         p.name: json.loads(p.inputs["policy"]) for p in _of_type(mocks, "aws:iam/policy:Policy")
@@ -195,7 +202,7 @@ def test_roles_get_exactly_their_documents(built: Any) -> None:
     bucket = "arn:aws:s3:::pulumi-state-abc123"
     key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/pulumi-state-1234abcd"
     boundary = f"arn:aws:iam::{ACCOUNT}:policy/ecs-platform-ci/workload-boundary-r4nd0m"
-    expected: dict[str, Any] = {"workload-boundary": pol.workload_boundary_policy()}
+    expected: dict[str, pol.Document] = {"workload-boundary": pol.workload_boundary_policy()}
     for env in ("stage", "prod"):
         own_key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/secrets-{env}-1234abcd"
         state = {
@@ -224,7 +231,7 @@ def test_roles_get_exactly_their_documents(built: Any) -> None:
     assert attachments == {n for n in policies if n != "workload-boundary"}
 
 
-def test_every_role_fits_the_default_managed_policy_quota(built: Any) -> None:
+def test_every_role_fits_the_default_managed_policy_quota(built: Built) -> None:
     mocks, _ = built
     per_role: dict[str, int] = {}
     for a in _of_type(mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
@@ -234,13 +241,13 @@ def test_every_role_fits_the_default_managed_policy_quota(built: Any) -> None:
     assert per_role and max(per_role.values()) <= 10
 
 
-def test_resource_names_are_unique(built: Any) -> None:
+def test_resource_names_are_unique(built: Built) -> None:
     mocks, _ = built
     keys = [(r.typ, r.name) for r in mocks.resources]
     assert len(keys) == len(set(keys))
 
 
-def test_every_taggable_resource_carries_the_project_tag(built: Any) -> None:
+def test_every_taggable_resource_carries_the_project_tag(built: Built) -> None:
     mocks, _ = built
     for typ in ("aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role"):
         for r in _of_type(mocks, typ):

