@@ -36,8 +36,9 @@ format: venv ## apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-typecheck: venv ## mypy over the program, its components and tools
+typecheck: venv ## mypy --strict over every package; the bootstrap program is its own run
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --explicit-package-bases bootstrap
 
 check: lint typecheck test ## everything CI runs that needs no AWS
 
