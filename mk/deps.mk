@@ -2,6 +2,7 @@
 #   requirements-dev.lock  .venv: the program, the website's packages and the tools (`make venv`)
 #   requirements.lock      the program alone (what `pulumi up` needs)
 #   app/requirements.lock  the website image (linux/arm64, Python 3.11, see app/Dockerfile)
+#   scripts/requirements-awsx.lock  build/awsx-venv: pulumi-awsx for the comparison in docs/design.md
 # Edit the requirements*.txt files, then run `make lock`; existing pins are kept unless a
 # requirement no longer allows them (`make lock UPGRADE=--upgrade` moves everything forward).
 UV_VERSION := 0.13.9
@@ -24,3 +25,4 @@ lock: $(UV) ## re-resolve the lock files (with hashes) after editing a requireme
 		app/requirements.txt -o app/requirements.lock
 	$(LOCK_COMPILE) --universal -c app/requirements.lock requirements-dev.txt -o requirements-dev.lock
 	$(LOCK_COMPILE) --universal -c requirements-dev.lock requirements.txt -o requirements.lock
+	$(LOCK_COMPILE) --universal scripts/requirements-awsx.txt -o scripts/requirements-awsx.lock

@@ -2,16 +2,16 @@
 AWSX_VENV := build/awsx-venv
 AWSX_STAMP := $(AWSX_VENV)/.installed
 # The settings' generator writes Pulumi.yaml's config block and docs/configuration.md.
-CONFIG_DOCS := $(firstword $(wildcard scripts/gen_config_docs.py scripts/gen_pulumi_yaml.py))
+CONFIG_DOCS := scripts/gen_pulumi_yaml.py
 
 .PHONY: docs docs-check awsx-venv figures figures-website figures-alerts
 
 # pulumi-awsx requires pulumi-docker<5 (and its 2.x line pulumi-aws<7), which the program's
 # pulumi-docker 5 and pulumi-aws 7 rule out, so it gets a virtualenv of its own. The program
 # does not use it; scripts/awsx_visibility.py runs it under mocks for docs/design.md.
-$(AWSX_STAMP): scripts/requirements-awsx.txt
+$(AWSX_STAMP): scripts/requirements-awsx.lock
 	@test -x $(AWSX_VENV)/bin/python || python3 -m venv $(AWSX_VENV)
-	$(AWSX_VENV)/bin/python -m pip install -q -r scripts/requirements-awsx.txt
+	$(AWSX_VENV)/bin/python -m pip install -q --require-hashes -r scripts/requirements-awsx.lock
 	@touch $@
 
 awsx-venv: $(AWSX_STAMP) ## install pulumi-awsx in build/awsx-venv (docs/design.md shows it under mocks)

@@ -11,7 +11,7 @@ with both, side by side:
 - `awsx.ec2.Vpc` with the same CIDR, AZ count and NAT strategy, under Pulumi's mocks
   (`pulumi.runtime.set_mocks`). pulumi-awsx cannot be installed beside the program's
   pulumi-docker 5 and pulumi-aws 7, so this half runs in `build/awsx-venv`
-  (`make awsx-venv`, from scripts/requirements-awsx.txt).
+  (`make awsx-venv`, from the hash lock scripts/requirements-awsx.lock).
 
     .venv/bin/python scripts/awsx_visibility.py            # the table (docs/design.md)
     build/awsx-venv/bin/python scripts/awsx_visibility.py --awsx-json '<settings>'   # one half

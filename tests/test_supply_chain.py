@@ -203,6 +203,7 @@ LOCKS = {
     "requirements-dev.txt": "requirements-dev.lock",
     "requirements.txt": "requirements.lock",
     "app/requirements.txt": "app/requirements.lock",
+    "scripts/requirements-awsx.txt": "scripts/requirements-awsx.lock",
 }
 
 
