@@ -1,4 +1,4 @@
-"""Bootstrap of one AWS account for ecs-platform: `pulumi up` in bootstrap/ (README, "Deploy to AWS")."""
+"""Bootstrap of one AWS account for ecs-platform: `pulumi up` in bootstrap/ (docs/operations.md, "Deploy to AWS")."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ state_region = settings.region
 pulumi.export("stateBucket", built.bucket.bucket)
 pulumi.export("backendUrl", built.bucket.bucket.apply(lambda b: f"s3://{b}?region={state_region}"))
 pulumi.export("kmsKeyArn", built.key.arn)
-# The bootstrap's own state (README: moved under bootstrap/ in the bucket) uses the state key.
+# The bootstrap's own state (docs/operations.md: moved under bootstrap/ in the bucket) uses the state key.
 pulumi.export("bootstrapSecretsProvider", f"awskms://{settings.kms_alias}?region={state_region}")
 # `pulumi stack init <env> --secrets-provider <this>`: each stack's secrets have their own key.
 pulumi.export(

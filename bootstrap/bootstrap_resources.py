@@ -155,7 +155,7 @@ def _json(doc: pulumi.Input[pol.Document]) -> pulumi.Output[str]:
 
 @dataclass
 class Bootstrap:
-    """What the bootstrap declared; the outputs the README steps and GitHub settings use."""
+    """What the bootstrap declared; the outputs docs/operations.md's steps and the GitHub settings use."""
 
     bucket: aws.s3.Bucket
     key: aws.kms.Key

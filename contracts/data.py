@@ -488,7 +488,7 @@ RELEASE_PATH: dict[str, str] = {
     "ecs:DescribeServices": _FOLLOW,
     "ecs:DescribeTasks": "the workflow reports why a task of a failed deployment stopped",
     "ecs:ListTasks": "the workflow reports why a task of a failed deployment stopped",
-    "ecs:StopServiceDeployment": "rolling a release back by hand (README, 'Roll back')",
+    "ecs:StopServiceDeployment": "rolling a release back by hand (docs/operations.md, 'Roll back')",
     "ecs:ContinueServiceDeployment": (
         "the deploy workflow continues the prod deployment its PAUSE hook holds after approval, "
         "or rolls it back (Amazon ECS API Reference, ContinueServiceDeployment)"

@@ -259,7 +259,7 @@ def request_for(
     ):
         role = _role_record(r, view) if r is not None else None
         boundary = str(role.inputs.get("permissionsBoundary") or "") if role else ""
-        # The README's step 2 sets iam.permissionsBoundaryArn to the bootstrap's boundary.
+        # docs/operations.md, step 2, sets iam.permissionsBoundaryArn to the bootstrap's boundary.
         context_extra.setdefault("iam:PermissionsBoundary", boundary or view.boundary_arn)
     if service == "iam" and name == "CreateServiceLinkedRole" and r is not None:
         owner = r.type.split(":")[1].split("/")[0]

@@ -44,7 +44,7 @@ import bootstrap_policies as pol  # noqa: E402
 import bootstrap_resources as res  # noqa: E402
 
 # The optional resource types the two stack files leave off, switched on over stage's
-# configuration (settings.py documents each key): EC2 capacity, one shared NAT Gateway,
+# configuration (docs/configuration.md documents each key): EC2 capacity, one shared NAT Gateway,
 # interface endpoints, a created hosted zone, Grafana, ECS Exec, an alarm subscription and
 # a bastion reached over SSH with its key pair.
 VARIANT_OVERRIDES: dict[str, dict[str, Any]] = {

@@ -254,8 +254,8 @@ def plan_document(resources: Sequence[PlanResource], region: str = "us-east-1") 
 
 # ---------------------------------------------------------------------------------------------
 # Decisions: every check checkov fails on a rendered stack is fixed in the program or listed
-# here, by id, with the reason and the stacks it applies to. Each is described in the README's
-# Security section.
+# here, by id, with the reason and the stacks it applies to (docs/security.md, "checkov over the
+# rendered stacks").
 
 
 @dataclass(frozen=True)

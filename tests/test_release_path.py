@@ -512,7 +512,7 @@ RELEASE_CALLS = (
     "ecs:ListServiceDeployments",
     "ecs:DescribeServiceDeployments",
     "ecs:ContinueServiceDeployment",
-    # a rollback by hand (README)
+    # a rollback by hand (docs/operations.md)
     "ecs:StopServiceDeployment",
     # promote-image.sh, and the rollback's digest lookup in the build job
     "ecr:BatchGetImage",

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv:
         print(
             f"error: unexpected arguments {argv}; the website is configured by environment "
-            "variables only (see the README, 'The website')",
+            "variables only (see docs/website.md, 'Configuration')",
             file=sys.stderr,
         )
         return EXIT_CONFIG
