@@ -1,7 +1,7 @@
 """ecs-platform: a containerised website on AWS ECS, one stack per environment.
 
-Reads the stack's settings once (settings/), then wires the components. Stage and prod
-differ only by the values in their stack files.
+Reads the stack's settings once (the `settings` package), then wires the components. Stage
+and prod differ only by the values in their stack files.
 """
 
 from __future__ import annotations
@@ -99,30 +99,17 @@ registry = Registry(
     opts=opts,
 )
 
-db = cfg.database
 database = Database(
     "db",
     DatabaseArgs(
-        vpc_id=network.vpc_id,
-        subnet_ids=network.database_subnet_ids,
+        network=network.subnets,
         kms_key_arn=key.key_arn,
         identifier=cfg.name_prefix,
-        instance_class=db.instance_class,
-        engine_version=db.engine_version,
-        allocated_storage_gb=db.allocated_storage_gb,
-        max_allocated_storage_gb=db.max_allocated_storage_gb,
-        multi_az=db.multi_az,
-        deletion_protection=db.deletion_protection,
-        backup_retention_days=db.backup_retention_days,
-        final_snapshot=db.final_snapshot,
         # database.protect can only add Pulumi protection to what protectStatefulResources gives.
-        protect=db.protect or protect_stateful,
+        protect=cfg.database.protect or protect_stateful,
         retain_on_delete=protect_stateful,
-        performance_insights=db.performance_insights,
-        monitoring_interval_seconds=db.monitoring_interval_seconds,
-        database_name=db.database_name,
-        master_username=db.master_username,
         log_retention_days=cfg.observability.log_retention_days,
+        config=cfg.database,
     ),
     opts=opts,
 )

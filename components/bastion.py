@@ -27,10 +27,6 @@ class BastionArgs:
     """Instance type and SSH access (sources and key): the stack's bastion settings. Without
     SSH sources the host has no public IP and no port 22, and is reached through SSM only."""
 
-    def __post_init__(self) -> None:
-        if self.config.ssh_cidrs and not self.config.ssh_public_key:
-            raise ValueError("ssh_public_key is required when ssh_cidrs allows SSH")
-
     @property
     def ssh(self) -> bool:
         return bool(self.config.ssh_cidrs)

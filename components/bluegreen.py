@@ -17,7 +17,6 @@ on a port of its own that no target group reaches (EcsService, METRICS_PORT).
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,13 +31,10 @@ from aws_facts import (
     DEFAULT_CANARY_PERCENT,
     DEFAULT_LINEAR_STEP_BAKE_MINUTES,
     DEFAULT_LINEAR_STEP_PERCENT,
-    ECS_STRATEGY_BOUNDS,
 )
 from components.iam import assume_role_policy, document, statement
 from components.network import Subnets
 from settings import DeploymentSettings
-
-StrategyKind = Literal["rolling", "blue-green", "canary", "linear"]
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # The AWS Managed Policy Reference gives this policy's ARN without a path (no service-role/):
@@ -52,8 +48,8 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
 )
 ACCESS_LOG_PREFIX = "alb"
-# ECS's name of each strategy.
-ECS_STRATEGY = {
+# ECS's name of each strategy settings offer.
+ECS_STRATEGY: dict[str, str] = {
     "rolling": "ROLLING",
     "blue-green": "BLUE_GREEN",
     "canary": "CANARY",
@@ -66,84 +62,42 @@ APPROVAL_STAGE = "POST_TEST_TRAFFIC_SHIFT"
 ECS_RULE_PRIORITY = 10
 
 
-@dataclass(frozen=True)
-class DeploymentStrategy:
-    """How a release moves production traffic, in ECS's own terms."""
-
-    kind: StrategyKind = "blue-green"
-    """rolling (replace tasks in place), blue-green (all at once once green is healthy),
-    canary (canary_percent, then the rest) or linear (linear_step_percent per step)."""
-    bake_time_minutes: int = 5
-    """Minutes both versions stay up after the last shift, so a rollback is instant."""
-    canary_percent: float | None = None
-    """Canary only: share of traffic shifted first; None takes DEFAULT_CANARY_PERCENT."""
-    canary_bake_time_minutes: int | None = None
-    """Canary only: minutes before the rest shifts; None takes DEFAULT_CANARY_BAKE_MINUTES."""
-    linear_step_percent: float | None = None
-    """Linear only: share shifted per step; None takes DEFAULT_LINEAR_STEP_PERCENT."""
-    linear_step_bake_time_minutes: int | None = None
-    """Linear only: minutes between steps; None takes DEFAULT_LINEAR_STEP_BAKE_MINUTES."""
-    approval_gate: bool = False
-    """Pause before production traffic shifts until an operator continues the deployment."""
-    approval_timeout_minutes: int = 60
-    """Minutes the pause waits before ECS rolls the deployment back."""
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.kind not in ECS_STRATEGY:
-            problems.append(f"kind {self.kind!r} is not one of {', '.join(ECS_STRATEGY)}")
-        for name, kind in (
-            ("canary_percent", "canary"),
-            ("canary_bake_time_minutes", "canary"),
-            ("linear_step_percent", "linear"),
-            ("linear_step_bake_time_minutes", "linear"),
-        ):
-            if getattr(self, name) is not None and self.kind != kind:
-                problems.append(f"{name} applies only to kind {kind!r}, not {self.kind!r}")
-        # ECS's own bounds of each field (the same table settings checks the stack file with):
-        # a value outside them is a configuration ECS refuses.
-        for name, (low, high) in ECS_STRATEGY_BOUNDS.items():
-            value = getattr(self, name)
-            if value is not None and not low <= value <= high:
-                problems.append(f"{name} is {value}, allowed: {low:g} to {high:g}")
-        if self.approval_gate and self.kind == "rolling":
-            problems.append("approval_gate needs a traffic-shifting kind, not 'rolling'")
-        if problems:
-            raise ValueError("; ".join(problems))
-
-
 def deployment_configuration(
-    strategy: DeploymentStrategy,
+    config: DeploymentSettings,
 ) -> aws.ecs.ServiceDeploymentConfigurationArgsDict:
-    """The service's `deployment_configuration` for a strategy, as plain data."""
-    out: aws.ecs.ServiceDeploymentConfigurationArgsDict = {"strategy": ECS_STRATEGY[strategy.kind]}
-    if strategy.kind == "rolling":
+    """The service's `deployment_configuration` for the stack's deployment settings, as plain
+    data. Settings have checked every value against ECS's bounds; a canary or linear field left
+    unset takes ECS's documented default (aws_facts)."""
+    out: aws.ecs.ServiceDeploymentConfigurationArgsDict = {
+        "strategy": ECS_STRATEGY[config.strategy]
+    }
+    if config.strategy == "rolling":
         return out
     # The provider takes minutes as strings.
-    out["bake_time_in_minutes"] = str(strategy.bake_time_minutes)
-    if strategy.kind == "canary":
-        bake = strategy.canary_bake_time_minutes
+    out["bake_time_in_minutes"] = str(config.bake_time_minutes)
+    if config.strategy == "canary":
+        bake = config.canary_bake_time_minutes
         out["canary_configuration"] = {
-            "canary_percent": strategy.canary_percent or DEFAULT_CANARY_PERCENT,
+            "canary_percent": config.canary_percent or DEFAULT_CANARY_PERCENT,
             "canary_bake_time_in_minutes": str(
                 DEFAULT_CANARY_BAKE_MINUTES if bake is None else bake
             ),
         }
-    if strategy.kind == "linear":
-        bake = strategy.linear_step_bake_time_minutes
+    if config.strategy == "linear":
+        bake = config.linear_step_bake_time_minutes
         out["linear_configuration"] = {
-            "step_percent": strategy.linear_step_percent or DEFAULT_LINEAR_STEP_PERCENT,
+            "step_percent": config.linear_step_percent or DEFAULT_LINEAR_STEP_PERCENT,
             "step_bake_time_in_minutes": str(
                 DEFAULT_LINEAR_STEP_BAKE_MINUTES if bake is None else bake
             ),
         }
-    if strategy.approval_gate:
+    if config.approval_gate:
         out["lifecycle_hooks"] = [
             {
                 "target_type": "PAUSE",
                 "lifecycle_stages": [APPROVAL_STAGE],
                 "timeout_configuration": {
-                    "timeout_in_minutes": str(strategy.approval_timeout_minutes),
+                    "timeout_in_minutes": str(config.approval_timeout_minutes),
                     "action": "ROLLBACK",
                 },
             }
@@ -193,6 +147,13 @@ class BlueGreenArgs:
 
     network: Subnets
     """The VPC: the load balancer spans its public subnets, one per AZ."""
+    container_port: int
+    """Port the tasks listen on (the target groups' port): the service's container port."""
+    dualstack: bool
+    """Answer over IPv6 too (the public subnets must have IPv6 blocks): the network's ipv6."""
+    access_log_bucket_prefix: str
+    """Name prefix of the access-log bucket (the CI deploy roles manage buckets named so):
+    the stack's `access_log_bucket_prefix`."""
     config: DeploymentSettings = field(default_factory=DeploymentSettings)
     """How a release moves traffic (strategy, bakes, approval gate), how targets are checked,
     the test listener's port and operators' ranges, WAF, deletion protection and the plain
@@ -200,16 +161,10 @@ class BlueGreenArgs:
     certificate_arn: pulumi.Input[str] | None = None
     """ACM certificate of the site; None serves plain HTTP and needs
     config.insecure_allow_plain_http."""
-    dualstack: bool = False
-    """Answer over IPv6 too (the public subnets must have IPv6 blocks)."""
-    container_port: int = 8080
-    """Port the tasks listen on (the target groups' port)."""
     test_listener_nat_ips: Sequence[pulumi.Input[str]] = ()
     """Public addresses of the VPC's NAT, each admitted on the test listener as a /32: the
     load balancer is internet-facing, so a client inside the VPC (the release's smoke test)
     reaches it from these, not from a VPC address. None by default."""
-    access_log_bucket_prefix: str = "ecs-platform-alb-logs-"
-    """Name prefix of the access-log bucket (the CI deploy roles manage buckets named so)."""
     waf_rate_limit: int = 2000
     """WAF: requests per 5 minutes one IP may send before it is blocked."""
     desync_mitigation_mode: Literal["defensive", "strictest"] = "defensive"
@@ -221,24 +176,9 @@ class BlueGreenArgs:
     def https(self) -> bool:
         return self.certificate_arn is not None
 
-    @functools.cached_property
-    def strategy(self) -> DeploymentStrategy:
-        """How a release moves traffic, in ECS's terms."""
-        c = self.config
-        return DeploymentStrategy(
-            kind=c.strategy,
-            bake_time_minutes=c.bake_time_minutes,
-            canary_percent=c.canary_percent,
-            canary_bake_time_minutes=c.canary_bake_time_minutes,
-            linear_step_percent=c.linear_step_percent,
-            linear_step_bake_time_minutes=c.linear_step_bake_time_minutes,
-            approval_gate=c.approval_gate,
-            approval_timeout_minutes=c.approval_timeout_minutes,
-        )
-
     def __post_init__(self) -> None:
-        # Ports, health-check timings and the operators' ranges are the stack's settings,
-        # checked there; here only what code could get wrong.
+        # The strategy, its bounds, ports, health-check timings and the operators' ranges are
+        # the stack's settings, checked there; here only what code could get wrong.
         problems = []
         plain_http = self.config.insecure_allow_plain_http
         if self.certificate_arn is None and not plain_http:
@@ -253,8 +193,6 @@ class BlueGreenArgs:
             problems.append("desync_mitigation_mode must be defensive or strictest")
         if problems:
             raise ValueError("; ".join(problems))
-        # The strategy's own invariants (fields per kind, ECS's bounds) hold too.
-        _ = self.strategy
 
 
 @dataclass(frozen=True)
@@ -278,7 +216,7 @@ class LoadBalancerOffer:
     """DNS name of the load balancer (the target of the site's alias records)."""
     zone_id: pulumi.Input[str]
     """Hosted zone of the load balancer's DNS name."""
-    dualstack: bool = False
+    dualstack: bool
     """The load balancer answers over IPv6 too (an AAAA alias may point at it)."""
 
 
@@ -529,7 +467,7 @@ class BlueGreen(pulumi.ComponentResource):
         self.infrastructure_role_arn = pulumi.Output.all(role.arn, attachment.id).apply(
             lambda v: v[0]
         )
-        self.deployment_configuration = deployment_configuration(args.strategy)
+        self.deployment_configuration = deployment_configuration(args.config)
         self.access_log_bucket = bucket.bucket
         self.register_outputs(
             {
@@ -577,7 +515,7 @@ class BlueGreen(pulumi.ComponentResource):
             "container_port": self._args.container_port,
             "target_group_arn": self.blue_target_group_arn,
         }
-        if self._args.strategy.kind != "rolling":
+        if self._args.config.strategy != "rolling":
             entry["advanced_configuration"] = {
                 "alternate_target_group_arn": self.green_target_group_arn,
                 "production_listener_rule": self.production_rule_arn,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
 from components.iam import assume_role_policy
+from components.network import Subnets
+from settings import DatabaseSettings
 
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -66,47 +68,27 @@ class DatabaseEndpoint:
 
 @dataclass(frozen=True)
 class DatabaseArgs:
-    """Placement, size and safety settings of the database."""
+    """Where the database sits, what it is encrypted with, and its size and safety: the stack's
+    database settings, plus what settings do not hold."""
 
-    vpc_id: pulumi.Input[str]
-    """VPC of the database."""
-    subnet_ids: pulumi.Input[list[str]]
-    """Isolated subnets the database may be placed in (one per AZ)."""
+    network: Subnets
+    """The VPC: the database is placed in its isolated database subnets (one per AZ)."""
     kms_key_arn: pulumi.Input[str]
     """KMS key for storage, Performance Insights, the master secret and log groups."""
     identifier: str
     """RDS instance identifier, unique in the account and region (e.g. ecs-platform-stage)."""
-    instance_class: str = "db.t4g.micro"
-    """RDS instance class."""
-    engine_version: str = "16"
-    """PostgreSQL version."""
-    allocated_storage_gb: int = 20
-    """Initial gp3 storage."""
-    max_allocated_storage_gb: int = 100
-    """Storage autoscaling ceiling."""
-    multi_az: bool = False
-    """Synchronous standby in a second AZ."""
-    deletion_protection: bool = True
-    """RDS refuses to delete the instance."""
-    backup_retention_days: int = 7
-    """Days automated backups are kept."""
-    final_snapshot: bool = True
-    """Snapshot on deletion."""
-    protect: bool = True
-    """Pulumi refuses to delete the instance."""
-    retain_on_delete: bool = True
+    protect: bool
+    """Pulumi refuses to delete the instance (the stack's protection of what cannot be
+    recreated, or the database's own `protect`)."""
+    retain_on_delete: bool
     """Deleting the stack (or the resource) leaves the instance in AWS instead of deleting
     it; off makes the database disposable with its stack."""
-    performance_insights: bool = True
-    """Performance Insights (7 days, free tier), encrypted with the key."""
-    monitoring_interval_seconds: int = 60
-    """Enhanced monitoring interval; 0 turns it off."""
-    database_name: str = "app"
-    """Application database created with the instance."""
-    master_username: str = "app_admin"
-    """Master user; RDS generates its password and keeps it in Secrets Manager."""
-    log_retention_days: int = 30
-    """Days exported PostgreSQL logs are kept."""
+    log_retention_days: int
+    """Days exported PostgreSQL logs are kept (the stack's log retention)."""
+    config: DatabaseSettings = field(default_factory=DatabaseSettings)
+    """Instance class, engine version, storage, Multi-AZ, deletion protection, backups, the
+    final snapshot, Performance Insights, enhanced monitoring and the names of the database
+    and its master user: the stack's database settings."""
 
 
 class Database(pulumi.ComponentResource):
@@ -131,23 +113,24 @@ class Database(pulumi.ComponentResource):
         super().__init__("ecs-platform:database:Database", name, None, opts)
         self._name = name
         child = ResourceOptions(parent=self)
+        db = args.config
         self._sg = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args.network.vpc_id,
             description="PostgreSQL: admits only the service and the bastion",
             tags={"Name": f"{name}-db"},
             opts=child,
         )
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            subnet_ids=args.subnet_ids,
+            subnet_ids=args.network.database,
             description="Isolated database subnets",
             tags={"Name": f"{name}-subnets"},
             opts=child,
         )
         parameters = aws.rds.ParameterGroup(
             f"{name}-params",
-            family=parameter_group_family(args.engine_version),
+            family=parameter_group_family(db.engine_version),
             description="TLS only; slow statements logged",
             parameters=[
                 {"name": "rds.force_ssl", "value": "1"},
@@ -170,7 +153,7 @@ class Database(pulumi.ComponentResource):
             for kind in LOG_EXPORTS
         ]
         monitoring_role = None
-        if args.monitoring_interval_seconds:
+        if db.monitoring_interval_seconds:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
                 assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
@@ -188,15 +171,15 @@ class Database(pulumi.ComponentResource):
             f"{name}-instance",
             identifier=args.identifier,
             engine="postgres",
-            engine_version=args.engine_version,
-            instance_class=args.instance_class,
-            allocated_storage=args.allocated_storage_gb,
-            max_allocated_storage=args.max_allocated_storage_gb,
+            engine_version=db.engine_version,
+            instance_class=db.instance_class,
+            allocated_storage=db.allocated_storage_gb,
+            max_allocated_storage=db.max_allocated_storage_gb,
             storage_type="gp3",
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
-            db_name=args.database_name,
-            username=args.master_username,
+            db_name=db.database_name,
+            username=db.master_username,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=args.kms_key_arn,
             iam_database_authentication_enabled=True,
@@ -205,29 +188,29 @@ class Database(pulumi.ComponentResource):
             vpc_security_group_ids=[self._sg.id],
             parameter_group_name=parameters.name,
             publicly_accessible=False,
-            multi_az=args.multi_az,
-            deletion_protection=args.deletion_protection,
-            backup_retention_period=args.backup_retention_days,
+            multi_az=db.multi_az,
+            deletion_protection=db.deletion_protection,
+            backup_retention_period=db.backup_retention_days,
             backup_window="03:00-03:30",
             maintenance_window="sun:04:00-sun:04:30",
             copy_tags_to_snapshot=True,
-            skip_final_snapshot=not args.final_snapshot,
+            skip_final_snapshot=not db.final_snapshot,
             final_snapshot_identifier=(
                 pulumi.Output.all(
-                    self._sg.id, args.kms_key_arn, args.database_name, args.master_username
+                    self._sg.id, args.kms_key_arn, db.database_name, db.master_username
                 ).apply(
                     lambda generation: final_snapshot_identifier(
                         args.identifier, "postgres", *generation
                     )
                 )
-                if args.final_snapshot
+                if db.final_snapshot
                 else None
             ),
             auto_minor_version_upgrade=True,
-            performance_insights_enabled=args.performance_insights,
-            performance_insights_kms_key_id=args.kms_key_arn if args.performance_insights else None,
-            performance_insights_retention_period=7 if args.performance_insights else None,
-            monitoring_interval=args.monitoring_interval_seconds,
+            performance_insights_enabled=db.performance_insights,
+            performance_insights_kms_key_id=args.kms_key_arn if db.performance_insights else None,
+            performance_insights_retention_period=7 if db.performance_insights else None,
+            monitoring_interval=db.monitoring_interval_seconds,
             monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             ca_cert_identifier="rds-ca-rsa2048-g1",
@@ -244,7 +227,7 @@ class Database(pulumi.ComponentResource):
         self.instance_id = instance.identifier
         self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn or "")
         self.security_group_id = self._sg.id
-        self.database_name = args.database_name
+        self.database_name = db.database_name
         self.offer = DatabaseEndpoint(
             address=self.address,
             port=self.port,

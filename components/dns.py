@@ -21,7 +21,7 @@ class DnsArgs:
     """Host name of the site, e.g. www.example.com."""
     zone_name: str
     """Public hosted zone that holds the domain."""
-    create_zone: bool = False
+    create_zone: bool
     """Create the zone (then delegate to its name servers) instead of looking it up."""
 
     def __post_init__(self) -> None:

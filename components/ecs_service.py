@@ -27,13 +27,13 @@ from components.database import DatabaseEndpoint
 from components.iam import assume_role_policy, document, statement
 from components.instance import image_id, instance_identity, launch_template
 from components.network import Subnets
-from settings import ServiceSettings
+from settings import METRICS_PORT, ServiceSettings
 
 CONTAINER_NAME = "web"
 COLLECTOR_NAME = "collector"
-# The website serves /metrics on this port only (app/website: METRICS_PORT); no target group,
-# listener or security group rule reaches it, the collector in the same task scrapes it.
-METRICS_PORT = 9102
+# The website serves /metrics on METRICS_PORT only (settings: the container port may not be
+# it); no target group, listener or security group rule reaches it, the collector in the same
+# task scrapes it.
 # The website image runs as this user (app/Dockerfile: USER 10001:10001).
 WEBSITE_USER = "10001:10001"
 # The image's own liveness check (app/Dockerfile HEALTHCHECK, app/website/healthcheck.py).
@@ -274,15 +274,15 @@ class EcsServiceArgs:
     service's load balancer entries and deployment configuration, the scaling dimensions."""
     rollback_alarm_names: pulumi.Input[list[str]]
     """CloudWatch alarms that roll a deployment back while it runs."""
+    app_version: str
+    """Release version shown by the website (APP_VERSION): the release's version."""
+    app_color: Literal["blue", "green"]
+    """Colour of the release (APP_COLOR): the release's colour."""
+    stack_name: str
+    """Stack name shown by the website (STACK_NAME)."""
     config: ServiceSettings = field(default_factory=ServiceSettings)
     """Task size and architecture, capacity, counts and scaling targets, the website's port,
     log retention and ECS Exec: the stack's service settings."""
-    app_version: str = "dev"
-    """Release version shown by the website (APP_VERSION)."""
-    app_color: Literal["blue", "green"] = "blue"
-    """Colour of the release (APP_COLOR)."""
-    stack_name: str = "dev"
-    """Stack name shown by the website (STACK_NAME)."""
     metrics_port: int = METRICS_PORT
     """Port the website serves /metrics on, for the collector in the task only."""
     stack_tags: Mapping[str, str] = field(default_factory=dict)
@@ -298,11 +298,9 @@ class EcsServiceArgs:
     """Image of the metrics collector sidecar."""
 
     def __post_init__(self) -> None:
-        # Only what code could get wrong: sizes, counts and ranges a user types are checked
-        # by settings, before anything is declared.
+        # Only what code could get wrong: sizes, counts, ranges and the rules between them a
+        # user types are checked by settings, before anything is declared.
         problems = []
-        if self.config.capacity == "ec2" and self.config.fargate_spot_percent:
-            problems.append("fargate_spot_percent applies only to capacity fargate")
         port = self.config.container_port
         if self.metrics_port == port or not 1 <= self.metrics_port <= 65535:
             problems.append(

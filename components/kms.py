@@ -17,12 +17,13 @@ class StackKeyArgs:
 
     alias: str
     """Alias name without `alias/`, unique per stack (e.g. ecs-platform-stage)."""
-    deletion_window_days: int = 30
-    """Days a scheduled deletion waits (7-30); the longest window is the safest default."""
-    protect: bool = True
+    protect: bool
     """Pulumi refuses to delete the key, and deleting the stack leaves it in AWS instead of
     scheduling its deletion: everything the stack encrypted (database, snapshots, images,
-    logs) stays readable. Off makes the key disposable with its stack."""
+    logs) stays readable. Off makes the key disposable with its stack (the stack's
+    protectStatefulResources)."""
+    deletion_window_days: int = 30
+    """Days a scheduled deletion waits (7-30); the longest window is the safest default."""
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:

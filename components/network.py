@@ -74,10 +74,11 @@ class NetworkArgs:
             len(self.subnets.private),
             len(self.subnets.database),
         }
-        if len(counts) != 1 or not 1 <= self.az_count <= 6:
+        # How many AZs a stack may span is a setting (network.azCount), checked there.
+        if len(counts) != 1 or not self.az_count:
             raise ValueError(
                 "public, private and database subnet lists must each hold one CIDR "
-                "per AZ, 1 to 6 AZs"
+                "per AZ, for at least one AZ"
             )
         if self.availability_zones and len(self.availability_zones) != self.az_count:
             raise ValueError("availability_zones must name one AZ per subnet")

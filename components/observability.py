@@ -24,7 +24,7 @@ from pulumi import Output, ResourceOptions
 from components.bluegreen import LoadBalancerOffer
 from components.iam import assume_role_policy, document, statement
 from observability import render
-from settings import ObservabilitySettings
+from settings import METRICS_PORT, ObservabilitySettings
 
 GIB = 1024**3
 DAY_SECONDS = 86400
@@ -88,7 +88,7 @@ def collector_config(
     region: str,
     *,
     scrape_interval_seconds: int = 15,
-    port: int = 9102,
+    port: int = METRICS_PORT,
 ) -> str:
     """The ADOT collector sidecar's configuration (YAML): scrape /metrics on `port` in the
     same task as job `website`, remote-write to the workspace signed with SigV4. EcsService
@@ -400,8 +400,6 @@ class ObservabilityArgs:
                 f"target_group_arn_suffixes has {len(target_groups)} entries, "
                 "allowed: exactly 2 (blue, green)"
             )
-        if self.config.grafana and not self.config.prometheus:
-            problems.append("grafana is on but prometheus is off: Grafana reads the workspace")
         if self.config.synthetic_probe and not self.public_url:
             problems.append(
                 "synthetic_probe is on but public_url is empty: set the URL or turn the probe off"

@@ -18,6 +18,8 @@ import pulumi_aws as aws
 import pulumi_docker as docker
 from pulumi import ResourceOptions
 
+from settings import BUILT_IMAGE_ARCHITECTURE
+
 
 @dataclass(frozen=True)
 class RunningService:
@@ -53,24 +55,25 @@ class RegistryArgs:
 
     kms_key_arn: pulumi.Input[str]
     """KMS key that encrypts the repository."""
-    app_path: str = "app"
-    """Build context of the website image (holds its Dockerfile)."""
-    image: str = ""
+    image: str
     """An image already pushed, by digest, to deploy (a release, or the one the service runs
     now: `running_release`); empty only with `build`."""
-    build: bool = False
+    build: bool
     """Build `app_path`, push it and deploy it (the first deploy of a stack, or a deliberate
     development build); never together with `image`."""
-    version: str = "dev"
+    version: str
     """Release version; the pushed tag is `<version>-<hash of the build context>`."""
-    keep_tagged_images: int = 30
-    """Tagged images kept; older ones expire (untagged ones after a day)."""
-    platform: str = "linux/arm64"
-    """Platform the image is built for (Fargate ARM64 by default)."""
-    protect: bool = True
+    protect: bool
     """Pulumi refuses to delete the repository, deleting the stack leaves it (and its images)
     in AWS, and ECR refuses to delete it while it holds images. Off makes it disposable: the
     stack's deletion removes it with its images (force delete)."""
+    app_path: str = "app"
+    """Build context of the website image (holds its Dockerfile)."""
+    keep_tagged_images: int = 30
+    """Tagged images kept; older ones expire (untagged ones after a day)."""
+    platform: str = f"linux/{BUILT_IMAGE_ARCHITECTURE}"
+    """Platform the image is built for: the one settings check the tasks' architecture
+    against while the program builds the image."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.keep_tagged_images <= 1000:

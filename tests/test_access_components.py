@@ -12,7 +12,7 @@ from components.bluegreen import LoadBalancerOffer
 from components.database import DatabaseEndpoint
 from components.dns import Dns, DnsArgs, alias_records
 from components.network import Subnets
-from settings import BastionSettings
+from settings import BastionSettings, SettingsError, load_settings
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyMaterial operator@example"
 
@@ -111,8 +111,17 @@ def test_bastion_uses_imdsv2_and_an_encrypted_root_volume(build) -> None:
 
 
 def test_bastion_ssh_without_a_key_is_refused() -> None:
-    with pytest.raises(ValueError, match="ssh_public_key"):
-        bastion_args(ssh_cidrs=("203.0.113.0/24",))
+    # Settings refuse it, naming the key, before anything is declared.
+    stack = {
+        "tags": {"owner": "web", "costCentre": "cc-1"},
+        "dns": {"domain": "www.example.com"},
+        "bastion": {"sshCidrs": ["203.0.113.0/24"]},
+    }
+    with pytest.raises(SettingsError, match="sshPublicKey") as caught:
+        load_settings("test", stack)
+    assert any(
+        "is required when bastion.sshCidrs allows SSH" in str(i) for i in caught.value.issues
+    )
 
 
 def test_connect_commands_name_the_host_and_port() -> None:
@@ -130,7 +139,11 @@ def test_connect_commands_name_the_host_and_port() -> None:
 
 
 def test_existing_zone_is_looked_up_and_the_certificate_validated_by_dns(build) -> None:
-    rec = build(lambda: Dns("dns", DnsArgs(domain="www.example.com", zone_name="example.com")))
+    rec = build(
+        lambda: Dns(
+            "dns", DnsArgs(domain="www.example.com", zone_name="example.com", create_zone=False)
+        )
+    )
     assert rec.of_type("aws:route53/zone:Zone") == []
     cert = rec.one("aws:acm/certificate:Certificate").inputs
     assert cert["domainName"] == "www.example.com"
@@ -155,14 +168,14 @@ def test_zone_can_be_created_instead(build) -> None:
 
 def test_domain_outside_its_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="not inside zone"):
-        DnsArgs(domain="www.example.com", zone_name="example.org")
+        DnsArgs(domain="www.example.com", zone_name="example.org", create_zone=False)
 
 
 def test_a_zone_without_a_domain_is_refused() -> None:
     # No alias record without the name it is for (once EcsServiceArgs' "dns_zone_id needs
     # domain"): the zone's component holds both, and refuses an empty domain.
     with pytest.raises(ValueError, match="must not be empty"):
-        DnsArgs(domain="", zone_name="example.com")
+        DnsArgs(domain="", zone_name="example.com", create_zone=False)
 
 
 def load_balancer(dns_name: str, *, dualstack: bool = False) -> LoadBalancerOffer:
@@ -197,7 +210,9 @@ def test_dns_alias_points_the_site_at_the_load_balancer(build) -> None:
 
 def site_aliases(build, *, dualstack: bool):
     def program() -> None:
-        dns = Dns("dns", DnsArgs(domain="www.example.com", zone_name="example.com"))
+        dns = Dns(
+            "dns", DnsArgs(domain="www.example.com", zone_name="example.com", create_zone=False)
+        )
         dns.alias("web", load_balancer("web-123.us-east-1.elb.amazonaws.com", dualstack=dualstack))
 
     rec = build(program)

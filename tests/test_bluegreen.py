@@ -16,7 +16,6 @@ from components.bluegreen import (
     TLS_POLICY,
     BlueGreen,
     BlueGreenArgs,
-    DeploymentStrategy,
 )
 from components.network import Subnets
 from mock_engine import Recording
@@ -32,12 +31,8 @@ DEPLOYMENT_FIELDS = {f.name for f in dataclasses.fields(DeploymentSettings)}
 def args(**overrides: Any) -> BlueGreenArgs:
     """The load balancer's arguments; an override names a field of the arguments or of the
     deployment settings (`deletion_protection` is the settings' load balancer deletion
-    protection, `strategy` a DeploymentStrategy spelled out into the settings)."""
+    protection)."""
     deployment: dict[str, Any] = {}
-    if "strategy" in overrides:
-        strategy: DeploymentStrategy = overrides.pop("strategy")
-        deployment.update(dataclasses.asdict(strategy), strategy=strategy.kind)
-        del deployment["kind"]
     if "deletion_protection" in overrides:
         deployment["load_balancer_deletion_protection"] = overrides.pop("deletion_protection")
     deployment.update({k: overrides.pop(k) for k in list(overrides) if k in DEPLOYMENT_FIELDS})
@@ -49,6 +44,9 @@ def args(**overrides: Any) -> BlueGreenArgs:
             private=["subnet-p1", "subnet-p2"],
             database=["subnet-d1", "subnet-d2"],
         ),
+        "container_port": 8080,
+        "dualstack": False,
+        "access_log_bucket_prefix": "ecs-platform-alb-logs-",
         "config": DeploymentSettings(**deployment),
         "certificate_arn": CERT,
     }
@@ -496,7 +494,7 @@ def test_rolling_service_gets_one_target_group_and_no_advanced_configuration(
     seen: dict[str, Any] = {}
 
     def program() -> None:
-        bg = BlueGreen("web", args(strategy=DeploymentStrategy("rolling")))
+        bg = BlueGreen("web", args(strategy="rolling"))
         seen["entries"] = bg.service_load_balancers("web")
 
     build(program)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -16,6 +18,7 @@ from components.database import (
     parameter_group_family,
 )
 from components.kms import StackKey, StackKeyArgs
+from components.network import Subnets
 from components.registry import (
     NoRunningRelease,
     Registry,
@@ -27,17 +30,35 @@ from components.registry import (
     running_release,
 )
 from mock_engine.mocks import RUNNING_ENVIRONMENT, AwsMocks
+from settings import DatabaseSettings
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:" + "a" * 64
 RUNNING = RunningService("ecs-platform-stage", "ecs-platform-stage-web", "web")
 
 
+def key_args(**overrides: Any) -> StackKeyArgs:
+    """The key's arguments: protected, as a stack with protectStatefulResources has it."""
+    return StackKeyArgs(**{"protect": True, **overrides})
+
+
+def registry_args(**overrides: Any) -> RegistryArgs:
+    """The repository's arguments: protected, no image and no build unless given."""
+    values: dict[str, Any] = {
+        "kms_key_arn": KEY,
+        "image": "",
+        "build": False,
+        "version": "dev",
+        "protect": True,
+    }
+    return RegistryArgs(**{**values, **overrides})
+
+
 # StackKey -----------------------------------------------------------------------------------
 
 
 def test_stack_key_rotates_and_names_its_alias(build) -> None:
-    rec = build(lambda: StackKey("stack", StackKeyArgs(alias="ecs-platform-stage")))
+    rec = build(lambda: StackKey("stack", key_args(alias="ecs-platform-stage")))
     key = rec.one("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
@@ -46,7 +67,7 @@ def test_stack_key_rotates_and_names_its_alias(build) -> None:
 
 
 def test_stack_key_policy_names_only_the_account_logs_and_cloudwatch(build) -> None:
-    rec = build(lambda: StackKey("stack", StackKeyArgs(alias="a")))
+    rec = build(lambda: StackKey("stack", key_args(alias="a")))
     policy = json.loads(rec.one("aws:kms/key:Key").inputs["policy"])
     principals = [s["Principal"] for s in policy["Statement"]]
     assert principals == [
@@ -62,27 +83,27 @@ def test_stack_key_policy_names_only_the_account_logs_and_cloudwatch(build) -> N
 
 
 def test_stack_key_is_protected_and_retained_unless_disposable(build) -> None:
-    rec = build(lambda: StackKey("stack", StackKeyArgs(alias="a")))
+    rec = build(lambda: StackKey("stack", key_args(alias="a")))
     key = rec.one("aws:kms/key:Key")
     assert (key.protect, key.retain_on_delete) == (True, True)
     # The alias is deleted with the stack so that a re-created stack can create it again.
     alias = rec.one("aws:kms/alias:Alias")
     assert (alias.protect, alias.retain_on_delete) == (False, False)
-    disposable = build(lambda: StackKey("stack", StackKeyArgs(alias="a", protect=False)))
+    disposable = build(lambda: StackKey("stack", key_args(alias="a", protect=False)))
     key = disposable.one("aws:kms/key:Key")
     assert (key.protect, key.retain_on_delete) == (False, False)
 
 
 def test_stack_key_rejects_a_short_deletion_window() -> None:
     with pytest.raises(ValueError, match="between 7 and 30"):
-        StackKeyArgs(alias="a", deletion_window_days=3)
+        key_args(alias="a", deletion_window_days=3)
 
 
 # Registry -----------------------------------------------------------------------------------
 
 
 def test_repository_is_immutable_scanned_and_kms_encrypted(build) -> None:
-    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST)))
+    rec = build(lambda: Registry("registry", registry_args(image=DIGEST)))
     repo = rec.one("aws:ecr/repository:Repository")
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
     assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
@@ -91,16 +112,14 @@ def test_repository_is_immutable_scanned_and_kms_encrypted(build) -> None:
 
 
 def test_repository_is_protected_retained_and_never_force_deleted_by_default(build) -> None:
-    rec = build(lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST)))
+    rec = build(lambda: Registry("registry", registry_args(image=DIGEST)))
     repo = rec.one("aws:ecr/repository:Repository")
     assert (repo.protect, repo.retain_on_delete, repo.inputs["forceDelete"]) == (True, True, False)
 
 
 def test_disposable_repository_is_deleted_with_its_images(build) -> None:
     # DeleteRepository refuses a repository holding images unless `force` is set (ECR API).
-    rec = build(
-        lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST, protect=False))
-    )
+    rec = build(lambda: Registry("registry", registry_args(image=DIGEST, protect=False)))
     repo = rec.one("aws:ecr/repository:Repository")
     assert (repo.protect, repo.retain_on_delete, repo.inputs["forceDelete"]) == (
         False,
@@ -110,11 +129,7 @@ def test_disposable_repository_is_deleted_with_its_images(build) -> None:
 
 
 def test_lifecycle_keeps_n_tagged_images_and_expires_untagged_after_a_day(build) -> None:
-    rec = build(
-        lambda: Registry(
-            "registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST, keep_tagged_images=12)
-        )
-    )
+    rec = build(lambda: Registry("registry", registry_args(image=DIGEST, keep_tagged_images=12)))
     rules = json.loads(rec.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])
     untagged, tagged = rules["rules"]
     assert untagged["selection"] == {
@@ -132,15 +147,13 @@ def test_lifecycle_keeps_n_tagged_images_and_expires_untagged_after_a_day(build)
 
 def test_given_image_is_used_as_is_and_nothing_is_built(build) -> None:
     registry: list[Registry] = []
-    rec = build(
-        lambda: registry.append(Registry("registry", RegistryArgs(kms_key_arn=KEY, image=DIGEST)))
-    )
+    rec = build(lambda: registry.append(Registry("registry", registry_args(image=DIGEST))))
     assert not [r for r in rec.resources if r.type.startswith("docker:")]
 
 
 def test_a_build_is_for_arm64_and_referenced_by_digest(build) -> None:
     rec = build(
-        lambda: Registry("registry", RegistryArgs(kms_key_arn=KEY, build=True, version="1.2.3")),
+        lambda: Registry("registry", registry_args(build=True, version="1.2.3")),
         stack="stage",
     )
     image = rec.one("docker:index/image:Image")
@@ -202,17 +215,17 @@ def test_a_running_image_not_referenced_by_digest_is_not_kept(build, monkeypatch
 
 def test_an_image_and_a_build_together_are_refused() -> None:
     with pytest.raises(ValueError, match="not both"):
-        RegistryArgs(kms_key_arn=KEY, image=DIGEST, build=True)
+        registry_args(image=DIGEST, build=True)
 
 
 def test_without_image_or_build_the_registry_has_nothing_to_deploy() -> None:
     with pytest.raises(ValueError, match="or build"):
-        RegistryArgs(kms_key_arn=KEY)
+        registry_args()
 
 
 def test_a_tag_reference_is_refused() -> None:
     with pytest.raises(ValueError, match="digest"):
-        RegistryArgs(kms_key_arn=KEY, image="registry.example.com/web:latest")
+        registry_args(image="registry.example.com/web:latest")
 
 
 def test_context_hash_changes_with_the_content(tmp_path: Path) -> None:
@@ -225,12 +238,30 @@ def test_context_hash_changes_with_the_content(tmp_path: Path) -> None:
 # Database -----------------------------------------------------------------------------------
 
 
+DATABASE_FIELDS = {f.name for f in dataclasses.fields(DatabaseSettings)}
+NETWORK = Subnets(
+    vpc_id="vpc-1",
+    vpc_cidr="10.0.0.0/16",
+    public=["subnet-p1", "subnet-p2"],
+    private=["subnet-t1", "subnet-t2"],
+    database=["subnet-a", "subnet-b"],
+)
+
+
 def db_args(**overrides: object) -> DatabaseArgs:
+    """The database's arguments; an override names a field of the arguments (`protect` is the
+    arguments' Pulumi protection) or of the database settings."""
+    config = {
+        k: overrides.pop(k) for k in list(overrides) if k in DATABASE_FIELDS and k != "protect"
+    }
     values: dict = {
-        "vpc_id": "vpc-1",
-        "subnet_ids": ["subnet-a", "subnet-b"],
+        "network": NETWORK,
         "kms_key_arn": KEY,
         "identifier": "ecs-platform-test",
+        "protect": True,
+        "retain_on_delete": True,
+        "log_retention_days": 30,
+        "config": DatabaseSettings(**config),
     }
     values.update(overrides)
     return DatabaseArgs(**values)

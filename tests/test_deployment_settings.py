@@ -6,23 +6,33 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi_aws.ecs import ServiceDeploymentConfigurationArgsDict
 
-from components.bluegreen import DeploymentStrategy, deployment_configuration
-from settings import SettingsError, load_settings
+from components.bluegreen import deployment_configuration
+from settings import DeploymentSettings, SettingsError, load_settings
+
+
+def settings_of(**deployment: Any) -> DeploymentSettings:
+    """The deployment settings a stack file with these `deployment` keys loads to."""
+    return load_settings("test", raw(deployment)).deployment
+
+
+def configuration(**deployment: Any) -> ServiceDeploymentConfigurationArgsDict:
+    """ECS's deployment configuration of a stack file with these `deployment` keys."""
+    return deployment_configuration(settings_of(**deployment))
 
 
 def test_rolling_has_only_the_strategy() -> None:
-    assert deployment_configuration(DeploymentStrategy("rolling")) == {"strategy": "ROLLING"}
+    assert configuration(strategy="rolling") == {"strategy": "ROLLING"}
 
 
 def test_blue_green_shifts_all_at_once_then_bakes() -> None:
-    config = deployment_configuration(DeploymentStrategy("blue-green", bake_time_minutes=2))
+    config = configuration(strategy="blue-green", bakeTimeMinutes=2)
     assert config == {"strategy": "BLUE_GREEN", "bake_time_in_minutes": "2"}
 
 
 def test_canary_shifts_its_percent_then_the_rest_after_its_bake() -> None:
-    strategy = DeploymentStrategy("canary", canary_percent=12.5, canary_bake_time_minutes=7)
-    assert deployment_configuration(strategy) == {
+    assert configuration(strategy="canary", canaryPercent=12.5, canaryBakeTimeMinutes=7) == {
         "strategy": "CANARY",
         "bake_time_in_minutes": "5",
         "canary_configuration": {"canary_percent": 12.5, "canary_bake_time_in_minutes": "7"},
@@ -30,7 +40,7 @@ def test_canary_shifts_its_percent_then_the_rest_after_its_bake() -> None:
 
 
 def test_canary_without_its_fields_takes_ten_percent_and_five_minutes() -> None:
-    config = deployment_configuration(DeploymentStrategy("canary"))
+    config = configuration(strategy="canary")
     assert config["canary_configuration"] == {
         "canary_percent": 10.0,
         "canary_bake_time_in_minutes": "5",
@@ -38,10 +48,10 @@ def test_canary_without_its_fields_takes_ten_percent_and_five_minutes() -> None:
 
 
 def test_linear_shifts_in_steps_with_a_bake_between() -> None:
-    strategy = DeploymentStrategy(
-        "linear", linear_step_percent=20, linear_step_bake_time_minutes=1, bake_time_minutes=3
+    config = configuration(
+        strategy="linear", linearStepPercent=20, linearStepBakeTimeMinutes=1, bakeTimeMinutes=3
     )
-    assert deployment_configuration(strategy) == {
+    assert config == {
         "strategy": "LINEAR",
         "bake_time_in_minutes": "3",
         "linear_configuration": {"step_percent": 20, "step_bake_time_in_minutes": "1"},
@@ -49,9 +59,7 @@ def test_linear_shifts_in_steps_with_a_bake_between() -> None:
 
 
 def test_approval_gate_pauses_after_test_traffic_and_rolls_back_on_timeout() -> None:
-    config = deployment_configuration(
-        DeploymentStrategy("blue-green", approval_gate=True, approval_timeout_minutes=30)
-    )
+    config = configuration(strategy="blue-green", approvalGate=True, approvalTimeoutMinutes=30)
     assert config["lifecycle_hooks"] == [
         {
             "target_type": "PAUSE",
@@ -62,24 +70,44 @@ def test_approval_gate_pauses_after_test_traffic_and_rolls_back_on_timeout() -> 
 
 
 def test_no_lifecycle_hook_without_the_approval_gate() -> None:
-    assert "lifecycle_hooks" not in deployment_configuration(DeploymentStrategy("canary"))
+    assert "lifecycle_hooks" not in configuration(strategy="canary")
 
 
+# Each invalid strategy is refused once, by settings, naming the key, the value and what is
+# allowed (the component takes the checked settings and checks none of it again).
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"kind": "blue-green", "canary_percent": 10}, "canary_percent applies only to kind"),
-        ({"kind": "canary", "linear_step_percent": 10}, "linear_step_percent applies only"),
-        ({"kind": "canary", "canary_percent": 0.05}, "canary_percent is 0.05, allowed: 0.1"),
-        ({"kind": "linear", "linear_step_percent": 2}, "linear_step_percent is 2, allowed: 3"),
-        ({"kind": "blue-green", "bake_time_minutes": 1441}, "bake_time_minutes is 1441"),
-        ({"kind": "rolling", "approval_gate": True}, "approval_gate needs a traffic-shifting"),
-        ({"kind": "sideways"}, "kind 'sideways' is not one of"),
+        (
+            {"strategy": "blue-green", "canaryPercent": 10},
+            "deployment.canaryPercent = 10.0: applies only to strategy 'canary'",
+        ),
+        (
+            {"strategy": "canary", "linearStepPercent": 10},
+            "deployment.linearStepPercent = 10.0: applies only to strategy 'linear'",
+        ),
+        (
+            {"strategy": "canary", "canaryPercent": 0.05},
+            "deployment.canaryPercent = 0.05: must be between 0.1 and 100",
+        ),
+        (
+            {"strategy": "linear", "linearStepPercent": 2},
+            "deployment.linearStepPercent = 2: must be between 3 and 100",
+        ),
+        (
+            {"strategy": "blue-green", "bakeTimeMinutes": 1441},
+            "deployment.bakeTimeMinutes = 1441: must be between 0 and 1440",
+        ),
+        (
+            {"strategy": "rolling", "approvalGate": True},
+            "deployment.approvalGate = true: needs a traffic-shifting strategy",
+        ),
+        ({"strategy": "sideways"}, 'deployment.strategy = "sideways": must be one of'),
     ],
 )
-def test_component_rejects_invalid_strategies(fields: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        DeploymentStrategy(**fields)
+def test_settings_reject_invalid_strategies(fields: dict[str, Any], message: str) -> None:
+    found = issues_of(raw(fields))
+    assert any(message in issue for issue in found), found
 
 
 # --- the stack settings -------------------------------------------------------------------

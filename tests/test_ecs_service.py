@@ -520,7 +520,6 @@ def test_collector_sidecar_remote_writes_with_its_own_scoped_permission(
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"capacity": "ec2", "fargate_spot_percent": 20}, "applies only to capacity fargate"),
         ({"prometheus_remote_write_url": "https://x"}, "go together"),
         ({"metrics_port": 8080}, "metrics_port 8080 must be a port"),
     ],
@@ -548,6 +547,14 @@ def test_a_task_size_fargate_does_not_offer_is_rejected_by_settings() -> None:
         "service.memory = 4096: must be a Fargate memory size for cpu 256" in issue
         for issue in service_issues({"cpu": 256, "memory": 4096})
     ), "cpu 256 / memory 4096 is not a Fargate size"
+
+
+def test_spot_on_ec2_capacity_is_rejected_by_settings() -> None:
+    # Settings hold this rule; the component's arguments do not check it again.
+    assert any(
+        "service.fargateSpotPercent = 20" in issue and "applies only to capacity fargate" in issue
+        for issue in service_issues({"capacity": "ec2", "fargateSpotPercent": 20})
+    ), "fargateSpotPercent applies only to capacity fargate"
 
 
 def test_a_floor_above_the_desired_count_is_rejected_by_settings() -> None:

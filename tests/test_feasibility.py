@@ -845,7 +845,8 @@ def test_a_component_check_fails_in_settings_before_anything_is_declared(
 # types is checked by settings, with the message naming the key: one case per such check.
 _NO_DOMAIN = {"domain": ""}
 ARGS_CHECKS_IN_SETTINGS = [
-    # BlueGreen's DeploymentStrategy: fields per strategy, ECS's bounds, the approval gate.
+    # The deployment strategy BlueGreen hands ECS: fields per strategy, ECS's bounds, the
+    # approval gate.
     ("canary field on linear", config(deployment={"strategy": "linear", "canaryPercent": 20}),
      "deployment.canaryPercent", "applies only to strategy 'canary'"),
     ("linear field on canary", config(deployment={"strategy": "canary", "linearStepBakeTimeMinutes": 2}),

@@ -58,6 +58,7 @@ def make_args(**overrides) -> ObservabilityArgs:
         target_group_arn_suffixes=overrides.pop("target_group_arn_suffixes", [BLUE, GREEN]),
         dns_name="site-alb-1.us-east-1.elb.amazonaws.com",
         zone_id="Z35SXDOTRQ7X7K",
+        dualstack=False,
     )
     values.update(overrides)
     return ObservabilityArgs(
@@ -574,7 +575,6 @@ def test_children_are_parented_to_the_component_with_unique_names(with_grafana):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"grafana": True, "prometheus": False}, "grafana is on but prometheus is off"),
         ({"public_url": ""}, "synthetic_probe is on but public_url is empty"),
         ({"public_url": "ftp://x"}, "public_url must be an http(s) URL"),
         ({"target_group_arn_suffixes": [BLUE]}, "allowed: exactly 2 (blue, green)"),
@@ -605,6 +605,11 @@ def test_bad_args_are_rejected_with_an_exact_message(overrides, message):
         (
             {"alarmEmail": "not-an-address"},
             'observability.alarmEmail = "not-an-address": must be an e-mail address',
+        ),
+        # Grafana reads the Prometheus workspace: a rule of the settings alone.
+        (
+            {"grafana": True, "prometheus": False},
+            "observability.grafana = true: needs observability.prometheus: true",
         ),
     ],
 )

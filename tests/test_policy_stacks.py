@@ -12,12 +12,13 @@ import pytest
 
 import policy
 from components.database import Database, DatabaseArgs
+from components.network import Subnets
 from mock_engine import Recording
 from policy.check import to_resource
 from policy.model import Enforcement, Finding, StackContext, context_of
 from policy.rules import evaluate
 from policy.secrets import scan_outputs
-from settings import read_stack
+from settings import DatabaseSettings, read_stack
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/test"
 
@@ -81,18 +82,26 @@ def test_outputs_expose_no_secret(stack: str, request: Any) -> None:
 def database(
     build: Callable[..., Recording], stack: str, *transforms: Any, **overrides: Any
 ) -> Recording:
-    values: dict[str, Any] = {
-        "vpc_id": "vpc-1",
-        "subnet_ids": ["subnet-a", "subnet-b"],
-        "kms_key_arn": KEY,
-        "identifier": f"ecs-platform-{stack}",
-        "multi_az": True,
-        "deletion_protection": True,
-        "final_snapshot": True,
-    }
-    values.update(overrides)
+    # The database settings of a production stack, with an override naming one of them.
+    config: dict[str, Any] = {"multi_az": True, "deletion_protection": True, "final_snapshot": True}
+    config.update(overrides)
+    args = DatabaseArgs(
+        network=Subnets(
+            vpc_id="vpc-1",
+            vpc_cidr="10.0.0.0/16",
+            public=["subnet-p1", "subnet-p2"],
+            private=["subnet-t1", "subnet-t2"],
+            database=["subnet-a", "subnet-b"],
+        ),
+        kms_key_arn=KEY,
+        identifier=f"ecs-platform-{stack}",
+        protect=True,
+        retain_on_delete=True,
+        log_retention_days=30,
+        config=DatabaseSettings(**config),
+    )
     opts = pulumi.ResourceOptions(transformations=list(transforms))
-    return build(lambda: Database("db", DatabaseArgs(**values), opts), stack=stack)
+    return build(lambda: Database("db", args, opts), stack=stack)
 
 
 def make_public(
