@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 from pulumi import ResourceOptions
 
 from aws_facts import CAPACITY_PROVIDER_NAME, CAPACITY_PROVIDER_RESERVED_PREFIXES
@@ -250,6 +251,91 @@ def container_definitions(
     return containers
 
 
+# --- the collector sidecar (pure functions, no Pulumi runtime needed) -------------------------
+def remote_write_policy(workspace_arn: str) -> dict[str, Any]:
+    """IAM policy for the task role: remote write to this one workspace, nothing else."""
+    if not workspace_arn.startswith("arn:") or ":workspace/" not in workspace_arn:
+        raise ValueError(
+            f"workspace_arn must be a Managed Prometheus workspace ARN, got {workspace_arn!r}"
+        )
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RemoteWriteToWorkspace",
+                "Effect": "Allow",
+                "Action": ["aps:RemoteWrite"],
+                "Resource": workspace_arn,
+            }
+        ],
+    }
+
+
+def collector_config(
+    remote_write_url: str,
+    region: str,
+    *,
+    scrape_interval_seconds: int = 15,
+    port: int = METRICS_PORT,
+) -> str:
+    """The ADOT collector sidecar's configuration (YAML): scrape /metrics on `port` in the
+    same task as job `website`, remote-write to the workspace signed with SigV4. EcsService
+    passes the website's metrics port (METRICS_PORT).
+
+    The metrics port is not the one the load balancer forwards to: tasks in awsvpc mode share
+    one network namespace, so the collector reaches `localhost:<port>` while no target group,
+    listener or security group rule does. Every task's collector scrapes `localhost`, so the
+    `instance` label is replaced by the task's metadata URI, which is unique per task (ECS
+    sets it in every container).
+    """
+    if not remote_write_url.startswith("https://"):
+        raise ValueError(f"remote_write_url must be an https URL, got {remote_write_url!r}")
+    if not region:
+        raise ValueError("region is required for SigV4 signing")
+    if not 5 <= scrape_interval_seconds <= 300:
+        raise ValueError(f"scrape_interval_seconds is {scrape_interval_seconds}, allowed: 5 to 300")
+    interval = f"{scrape_interval_seconds}s"
+    config = {
+        "extensions": {"sigv4auth": {"region": region, "service": "aps"}},
+        "receivers": {
+            "prometheus": {
+                "config": {
+                    "global": {
+                        "scrape_interval": interval,
+                        "scrape_timeout": f"{min(10, scrape_interval_seconds)}s",
+                    },
+                    "scrape_configs": [
+                        {
+                            "job_name": "website",
+                            "metrics_path": "/metrics",
+                            "static_configs": [{"targets": [f"localhost:{port}"]}],
+                            "relabel_configs": [
+                                {
+                                    "target_label": "instance",
+                                    "replacement": "${env:ECS_CONTAINER_METADATA_URI_V4}",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            }
+        },
+        "exporters": {
+            "prometheusremotewrite": {
+                "endpoint": remote_write_url,
+                "auth": {"authenticator": "sigv4auth"},
+            }
+        },
+        "service": {
+            "extensions": ["sigv4auth"],
+            "pipelines": {
+                "metrics": {"receivers": ["prometheus"], "exporters": ["prometheusremotewrite"]}
+            },
+        },
+    }
+    return str(yaml.safe_dump(config, sort_keys=False))
+
+
 @dataclass(frozen=True)
 class EcsServiceArgs:
     """What the website runs, where, on what capacity and behind which load balancer."""
@@ -471,8 +557,6 @@ class EcsService(pulumi.ComponentResource):
             )
         collector = args.prometheus_remote_write_url is not None
         if args.prometheus_workspace_arn is not None:
-            from components.observability import remote_write_policy
-
             aws.iam.RolePolicy(
                 f"{name}-task-remote-write-policy",
                 role=task_role.id,
@@ -786,8 +870,6 @@ class EcsService(pulumi.ComponentResource):
 def _collector(args: EcsServiceArgs, remote_write: str, region: str) -> dict[str, str] | None:
     if not remote_write:
         return None
-    from components.observability import collector_config
-
     return {
         "image": args.collector_image,
         "config": collector_config(remote_write, region, port=args.metrics_port),

@@ -3,8 +3,8 @@ the repository's rules and routing, Managed Grafana with the repository's dashbo
 a Route53 health check probing the public URL from outside.
 
 Created before the ECS service: the service rolls back on `rollback_alarm_names` and its
-collector sidecar remote-writes to `prometheus_remote_write_url` (see `collector_config`
-and `remote_write_policy`).
+collector sidecar remote-writes to `prometheus_remote_write_url` (the sidecar's configuration
+and its permission are the service's own: components/ecs_service.py).
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 from pulumi import Output, ResourceOptions
 
 from components.bluegreen import LoadBalancerOffer
 from components.iam import assume_role_policy, document, statement
 from observability import render
-from settings import METRICS_PORT, ObservabilitySettings
+from settings import ObservabilitySettings
 
 GIB = 1024**3
 DAY_SECONDS = 86400
@@ -62,90 +61,6 @@ PROMETHEUS_QUERY_ACTIONS = [
 def remote_write_url(prometheus_endpoint: str) -> str:
     """The remote-write URL of a Managed Prometheus workspace from its endpoint."""
     return prometheus_endpoint.rstrip("/") + "/api/v1/remote_write"
-
-
-def remote_write_policy(workspace_arn: str) -> dict[str, Any]:
-    """IAM policy for the task role: remote write to this one workspace, nothing else."""
-    if not workspace_arn.startswith("arn:") or ":workspace/" not in workspace_arn:
-        raise ValueError(
-            f"workspace_arn must be a Managed Prometheus workspace ARN, got {workspace_arn!r}"
-        )
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "RemoteWriteToWorkspace",
-                "Effect": "Allow",
-                "Action": ["aps:RemoteWrite"],
-                "Resource": workspace_arn,
-            }
-        ],
-    }
-
-
-def collector_config(
-    remote_write_url: str,
-    region: str,
-    *,
-    scrape_interval_seconds: int = 15,
-    port: int = METRICS_PORT,
-) -> str:
-    """The ADOT collector sidecar's configuration (YAML): scrape /metrics on `port` in the
-    same task as job `website`, remote-write to the workspace signed with SigV4. EcsService
-    passes the website's metrics port (METRICS_PORT).
-
-    The metrics port is not the one the load balancer forwards to: tasks in awsvpc mode share
-    one network namespace, so the collector reaches `localhost:<port>` while no target group,
-    listener or security group rule does. Every task's collector scrapes `localhost`, so the
-    `instance` label is replaced by the task's metadata URI, which is unique per task (ECS
-    sets it in every container).
-    """
-    if not remote_write_url.startswith("https://"):
-        raise ValueError(f"remote_write_url must be an https URL, got {remote_write_url!r}")
-    if not region:
-        raise ValueError("region is required for SigV4 signing")
-    if not 5 <= scrape_interval_seconds <= 300:
-        raise ValueError(f"scrape_interval_seconds is {scrape_interval_seconds}, allowed: 5 to 300")
-    interval = f"{scrape_interval_seconds}s"
-    config = {
-        "extensions": {"sigv4auth": {"region": region, "service": "aps"}},
-        "receivers": {
-            "prometheus": {
-                "config": {
-                    "global": {
-                        "scrape_interval": interval,
-                        "scrape_timeout": f"{min(10, scrape_interval_seconds)}s",
-                    },
-                    "scrape_configs": [
-                        {
-                            "job_name": "website",
-                            "metrics_path": "/metrics",
-                            "static_configs": [{"targets": [f"localhost:{port}"]}],
-                            "relabel_configs": [
-                                {
-                                    "target_label": "instance",
-                                    "replacement": "${env:ECS_CONTAINER_METADATA_URI_V4}",
-                                }
-                            ],
-                        }
-                    ],
-                }
-            }
-        },
-        "exporters": {
-            "prometheusremotewrite": {
-                "endpoint": remote_write_url,
-                "auth": {"authenticator": "sigv4auth"},
-            }
-        },
-        "service": {
-            "extensions": ["sigv4auth"],
-            "pipelines": {
-                "metrics": {"receivers": ["prometheus"], "exporters": ["prometheusremotewrite"]}
-            },
-        },
-    }
-    return str(yaml.safe_dump(config, sort_keys=False))
 
 
 def grafana_token_name(today: date) -> str:

@@ -273,3 +273,45 @@ def test_the_check_names_each_import_against_the_layering(
     files: dict[str, str], expected: list[str]
 ) -> None:
     assert problems(files) == expected
+
+
+#: The program itself: the layers `pulumi up` runs.
+PROGRAM = frozenset({"aws_facts", "address_space", "secret_detection", "settings", "components"})
+
+
+def lazy_program_imports(source: str, module: str, *, is_package: bool = False) -> list[Import]:
+    """Imports of the program's own modules made inside a function: a sign that a piece lives
+    in the wrong room (a component reaching into a sibling, a fact kept beside a check)."""
+    in_functions = {
+        inner.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for inner in ast.walk(node)
+        if isinstance(inner, (ast.Import, ast.ImportFrom, ast.Call))
+    }
+    return [
+        imp
+        for imp in imports(source, module, is_package=is_package)
+        if imp.line in in_functions and imp.module.split(".")[0] in PROGRAM
+    ]
+
+
+def test_the_program_imports_its_own_modules_at_the_top() -> None:
+    found = []
+    for relative, source in repository_files().items():
+        module = module_name(relative)
+        if relative == "__main__.py" or module.split(".")[0] in PROGRAM:
+            is_package = relative.endswith("__init__.py")
+            for imp in lazy_program_imports(source, module, is_package=is_package):
+                found.append(f"{relative}:{imp.line} imports {imp.module} inside a function")
+    assert found == [], "function-level imports inside the program:\n" + "\n".join(found)
+
+
+def test_a_function_level_import_of_a_sibling_component_is_found() -> None:
+    source = (
+        "import pulumi\n\n\ndef collector(url: str) -> str:\n"
+        "    from components.observability import collector_config\n\n"
+        "    return collector_config(url)\n"
+    )
+    found = lazy_program_imports(source, "components.ecs_service")
+    assert [(i.line, i.module) for i in found] == [(5, "components.observability")]

@@ -10,15 +10,14 @@ import pytest
 import yaml
 
 from components.bluegreen import LoadBalancerOffer
+from components.ecs_service import collector_config, remote_write_policy
 from components.observability import (
     GIB,
     Observability,
     ObservabilityArgs,
-    collector_config,
     dashboard_body,
     grafana_token_name,
     probe_target,
-    remote_write_policy,
     remote_write_url,
 )
 from observability import render
