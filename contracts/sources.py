@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
@@ -31,6 +30,7 @@ from mock_engine import (
     RecordingMonitor,
     render_config,
 )
+from settings import read_stack
 
 BOOTSTRAP_DIR = ROOT / "bootstrap"
 BOOTSTRAP_PROJECT = "ecs-platform-bootstrap"
@@ -67,10 +67,11 @@ VARIANT_OVERRIDES: dict[str, dict[str, Any]] = {
 
 def variant_config(base_stack: str = "stage") -> dict[str, Any]:
     """`base_stack`'s stack file with VARIANT_OVERRIDES merged into its objects."""
-    path = ROOT / f"Pulumi.{base_stack}.yaml"
-    config: dict[str, Any] = dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+    # The stack file as the CLI passes it (objects as JSON text); only the overridden objects
+    # are decoded, merged and handed back as objects.
+    config: dict[str, Any] = dict(read_stack(base_stack, ROOT).config)
     for key, values in VARIANT_OVERRIDES.items():
-        config[key] = {**(config.get(key) or {}), **values}
+        config[key] = {**json.loads(config.get(key, "{}")), **values}
     return config
 
 
@@ -290,11 +291,12 @@ class BootstrapView:
 
 
 def _account_settings() -> pol.BootstrapSettings:
-    path = BOOTSTRAP_DIR / "Pulumi.account.yaml"
-    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    # Read and decoded as `pulumi up` in bootstrap/ does: the CLI's text encoding, then
+    # bootstrap/__main__.py's decoding by each key's type.
+    account = read_stack("account", BOOTSTRAP_DIR)
     prefix = f"{BOOTSTRAP_PROJECT}:"
-    values = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
-    return res.settings_from_config(values, str(config.get("aws:region", "")))
+    raw = {k[len(prefix) :]: v for k, v in account.config.items() if k.startswith(prefix)}
+    return res.settings_from_cli_config(raw, account.region)
 
 
 def render_bootstrap() -> BootstrapView:
