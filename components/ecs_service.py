@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -25,7 +25,14 @@ from pulumi import ResourceOptions
 from aws_facts import CAPACITY_PROVIDER_NAME, CAPACITY_PROVIDER_RESERVED_PREFIXES
 from components.bluegreen import LoadBalancerOffer
 from components.database import DatabaseEndpoint
-from components.iam import assume_role_policy, document, statement
+from components.iam import (
+    PolicyDocument,
+    Statement,
+    assume_role_policy,
+    document,
+    policy_document,
+    statement,
+)
 from components.instance import image_id, instance_identity, launch_template
 from components.network import Subnets
 from settings import METRICS_PORT, ServiceSettings
@@ -153,6 +160,114 @@ CONFIG
 """
 
 
+# --- the task's containers as ECS reads them ------------------------------------------------
+# Key names and enums are those of the RegisterTaskDefinition API: botocore's ECS service model
+# (botocore/data/ecs/2014-11-13/service-2.json), shapes ContainerDefinition, PortMapping,
+# KeyValuePair, Secret, MountPoint, LinuxParameters, KernelCapabilities, HealthCheck,
+# LogConfiguration and ContainerDependency. Only the members this program sets are declared;
+# a test holds every name and enum here to that model.
+TransportProtocol = Literal["tcp", "udp"]
+"""Enum TransportProtocol."""
+ContainerCondition = Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"]
+"""Enum ContainerCondition."""
+
+
+class PortMapping(TypedDict):
+    containerPort: int
+    protocol: TransportProtocol
+    name: str
+
+
+class KeyValuePair(TypedDict):
+    name: str
+    value: str
+
+
+class Secret(TypedDict):
+    name: str
+    valueFrom: str
+    """An ARN; for a Secrets Manager JSON key, `<secret arn>:<json key>::`."""
+
+
+class MountPoint(TypedDict):
+    sourceVolume: str
+    containerPath: str
+    readOnly: bool
+
+
+class KernelCapabilities(TypedDict):
+    drop: list[str]
+
+
+class LinuxParameters(TypedDict, total=False):
+    capabilities: Required[KernelCapabilities]
+    initProcessEnabled: bool
+
+
+class HealthCheck(TypedDict):
+    command: list[str]
+    interval: int
+    timeout: int
+    retries: int
+    startPeriod: int
+
+
+# The awslogs driver's options (LogConfigurationOptionsMap is a string map in the model; the
+# keys are the driver's, Amazon ECS Developer Guide, "Send Amazon ECS logs to CloudWatch").
+AwsLogsOptions = TypedDict(
+    "AwsLogsOptions",
+    {
+        "awslogs-group": str,
+        "awslogs-region": str,
+        "awslogs-stream-prefix": str,
+        "mode": Literal["blocking", "non-blocking"],
+        "max-buffer-size": str,
+    },
+)
+
+
+class LogConfiguration(TypedDict):
+    logDriver: Literal["awslogs"]
+    """One value of enum LogDriver: the one that writes to CloudWatch Logs."""
+    options: AwsLogsOptions
+
+
+class ContainerDependency(TypedDict):
+    containerName: str
+    condition: ContainerCondition
+
+
+class ContainerDefinition(TypedDict, total=False):
+    """One container of the task definition (`containerDefinitions` entry).
+
+    Members the model marks required are required in these types too; the model leaves the
+    rest optional, and those required here are the ones every container of this task sets."""
+
+    name: Required[str]
+    image: Required[str]
+    essential: Required[bool]
+    user: str
+    readonlyRootFilesystem: bool
+    privileged: bool
+    portMappings: list[PortMapping]
+    environment: list[KeyValuePair]
+    secrets: list[Secret]
+    mountPoints: list[MountPoint]
+    linuxParameters: LinuxParameters
+    healthCheck: HealthCheck
+    dependsOn: list[ContainerDependency]
+    memoryReservation: int
+    stopTimeout: int
+    logConfiguration: Required[LogConfiguration]
+
+
+class CollectorSidecar(TypedDict):
+    """The metrics collector's image and its configuration (YAML)."""
+
+    image: str
+    config: str
+
+
 def container_definitions(
     *,
     image: str,
@@ -168,21 +283,24 @@ def container_definitions(
     app_color: str,
     stack_name: str,
     ecs_exec: bool = False,
-    collector: Mapping[str, str] | None = None,
-) -> list[dict[str, Any]]:
+    collector: CollectorSidecar | None = None,
+) -> list[ContainerDefinition]:
     """The task's containers as plain data: the website and, optionally, the metrics
-    collector (`collector`: {"image": ..., "config": <collector YAML>})."""
-    log: dict[str, Any] = {
-        "logDriver": "awslogs",
-        "options": {
-            "awslogs-group": log_group,
-            "awslogs-region": region,
-            "awslogs-stream-prefix": CONTAINER_NAME,
-            "mode": "non-blocking",
-            "max-buffer-size": "4m",
-        },
-    }
-    web: dict[str, Any] = {
+    collector."""
+
+    def log(stream_prefix: str) -> LogConfiguration:
+        return {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": stream_prefix,
+                "mode": "non-blocking",
+                "max-buffer-size": "4m",
+            },
+        }
+
+    web: ContainerDefinition = {
         "name": CONTAINER_NAME,
         "image": image,
         "essential": True,
@@ -225,7 +343,7 @@ def container_definitions(
             "startPeriod": 10,
         },
         "stopTimeout": 30,
-        "logConfiguration": log,
+        "logConfiguration": log(CONTAINER_NAME),
     }
     containers = [web]
     if collector is not None:
@@ -242,33 +360,20 @@ def container_definitions(
                 "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
                 "dependsOn": [{"containerName": CONTAINER_NAME, "condition": "START"}],
                 "memoryReservation": 64,
-                "logConfiguration": {
-                    **log,
-                    "options": {**log["options"], "awslogs-stream-prefix": COLLECTOR_NAME},
-                },
+                "logConfiguration": log(COLLECTOR_NAME),
             }
         )
     return containers
 
 
 # --- the collector sidecar (pure functions, no Pulumi runtime needed) -------------------------
-def remote_write_policy(workspace_arn: str) -> dict[str, Any]:
+def remote_write_policy(workspace_arn: str) -> PolicyDocument:
     """IAM policy for the task role: remote write to this one workspace, nothing else."""
     if not workspace_arn.startswith("arn:") or ":workspace/" not in workspace_arn:
         raise ValueError(
             f"workspace_arn must be a Managed Prometheus workspace ARN, got {workspace_arn!r}"
         )
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "RemoteWriteToWorkspace",
-                "Effect": "Allow",
-                "Action": ["aps:RemoteWrite"],
-                "Resource": workspace_arn,
-            }
-        ],
-    }
+    return policy_document(statement("RemoteWriteToWorkspace", ["aps:RemoteWrite"], workspace_arn))
 
 
 def collector_config(
@@ -867,7 +972,7 @@ class EcsService(pulumi.ComponentResource):
         )
 
 
-def _collector(args: EcsServiceArgs, remote_write: str, region: str) -> dict[str, str] | None:
+def _collector(args: EcsServiceArgs, remote_write: str, region: str) -> CollectorSidecar | None:
     if not remote_write:
         return None
     return {
@@ -883,7 +988,7 @@ def execution_statements(
     secret_arn: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     region: pulumi.Input[str],
-) -> list[dict[str, Any]]:
+) -> list[Statement]:
     """The execution role's statements: pull the one image repository, write the one log
     group, read the one database secret, decrypt it with the stack key through Secrets
     Manager."""
@@ -918,7 +1023,7 @@ def execution_statements(
 
 def exec_statements(
     *, log_group_arn: pulumi.Input[str], kms_key_arn: pulumi.Input[str]
-) -> list[dict[str, Any]]:
+) -> list[Statement]:
     """The task role's statements for ECS Exec: the session channels, the session log
     group, the session key."""
     return [

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Literal, TypedDict
 from urllib.parse import urlsplit
 
 import pulumi
@@ -74,7 +74,19 @@ def grafana_token_name(today: date) -> str:
     return f"pulumi-provisioner-{start:%Y%m%d}"
 
 
-def probe_target(public_url: str) -> dict[str, Any]:
+class ProbeTarget(TypedDict):
+    """What a Route53 health check probes: the HealthCheck resource's type, fqdn, port and
+    resource_path (Route53 API, HealthCheckConfig: Type, FullyQualifiedDomainName, Port,
+    ResourcePath)."""
+
+    type: Literal["HTTP", "HTTPS"]
+    """The two plain-request values of enum HealthCheckType."""
+    fqdn: str
+    port: int
+    resource_path: str
+
+
+def probe_target(public_url: str) -> ProbeTarget:
     """Route53 health-check fields for a URL: type, host, port and path."""
     parts = urlsplit(public_url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -111,6 +123,55 @@ class AlarmSpec:
     """What a period without data counts as (breaching where silence is the failure)."""
 
 
+# --- the CloudWatch dashboard's body (CloudWatch API reference, "Dashboard Body Structure and
+# Syntax": a JSON object of widgets; a metric widget's `metrics` is a list of arrays
+# [namespace, metric name, dimension name, dimension value, ..., rendering options]) ----------
+class MetricOptions(TypedDict, total=False):
+    """Rendering options closing one metric's array; `stat` overrides the widget's."""
+
+    stat: str
+
+
+MetricRow = list[str | MetricOptions]
+
+
+class MetricWidgetProperties(TypedDict):
+    title: str
+    region: str
+    stat: str
+    period: int
+    view: Literal["timeSeries", "singleValue", "gauge", "bar", "pie"]
+    metrics: list[MetricRow]
+
+
+class MetricWidget(TypedDict):
+    type: Literal["metric"]
+    x: int
+    y: int
+    width: int
+    height: int
+    properties: MetricWidgetProperties
+
+
+class AlarmWidgetProperties(TypedDict):
+    title: str
+    alarms: list[str]
+    """Alarm ARNs."""
+
+
+class AlarmWidget(TypedDict):
+    type: Literal["alarm"]
+    x: int
+    y: int
+    width: int
+    height: int
+    properties: AlarmWidgetProperties
+
+
+class DashboardBody(TypedDict):
+    widgets: list[MetricWidget | AlarmWidget]
+
+
 def dashboard_body(
     *,
     region: str,
@@ -121,12 +182,12 @@ def dashboard_body(
     database: str,
     nat_gateways: Sequence[str],
     alarm_arns: Sequence[str],
-) -> dict[str, Any]:
+) -> DashboardBody:
     """The CloudWatch dashboard: traffic, errors, latency, tasks, database, NAT, alarms."""
 
     def metric_widget(
-        title: str, metrics: list[list[Any]], stat: str, x: int, y: int
-    ) -> dict[str, Any]:
+        title: str, metrics: list[MetricRow], stat: str, x: int, y: int
+    ) -> MetricWidget:
         return {
             "type": "metric",
             "x": x,
@@ -143,8 +204,8 @@ def dashboard_body(
             },
         }
 
-    alb = ["AWS/ApplicationELB"]
-    widgets = [
+    alb: MetricRow = ["AWS/ApplicationELB"]
+    widgets: list[MetricWidget | AlarmWidget] = [
         metric_widget(
             "Requests and 5xx (load balancer)",
             [

@@ -7,10 +7,12 @@ import base64
 import dataclasses
 import json
 import re
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import cfnlint
 import pulumi
 import pytest
@@ -20,6 +22,7 @@ from components.bluegreen import LoadBalancerOffer
 from components.database import DatabaseEndpoint
 from components.ecs_service import (
     ECS_AMI_PARAMETER,
+    ContainerDefinition,
     EcsService,
     EcsServiceArgs,
     capacity_provider_strategy,
@@ -791,3 +794,115 @@ def test_ec2_capacity_launches_carry_the_stack_tags(build: Callable[..., Recordi
     assert set(kinds) == {"instance", "volume", "network-interface"}
     for spec_tags in kinds.values():
         assert tags.items() <= spec_tags.items()
+
+
+# --- the container definitions against the ECS API model -------------------------------------
+# botocore ships AWS's model of the ECS API (botocore/data/ecs/2014-11-13/service-2.json); its
+# ContainerDefinition shape is what RegisterTaskDefinition reads from `containerDefinitions`.
+ECS_MODEL = botocore.session.get_session().get_service_model("ecs")
+PRIMITIVES: dict[str, type] = {"string": str, "integer": int, "boolean": bool}
+
+
+def required_keys(typed: Any, hints: dict[str, Any]) -> set[str]:
+    # Computed from the hints: under postponed annotations Python 3.11 does not see
+    # `Required[...]` when it fills `__required_keys__`.
+    qualifiers = {key: typing.get_origin(hint) for key, hint in hints.items()}
+    return {
+        key
+        for key, origin in qualifiers.items()
+        if origin is typing.Required or (typed.__total__ and origin is not typing.NotRequired)
+    }
+
+
+def type_problems(hint: Any, shape: Any, path: str) -> list[str]:
+    """Where a type does not match the model's shape: names, kinds, enums, required members."""
+    if typing.get_origin(hint) in (typing.Required, typing.NotRequired):
+        hint = typing.get_args(hint)[0]
+    if typing.is_typeddict(hint):
+        hints = typing.get_type_hints(hint, include_extras=True)
+        if shape.type_name == "map":
+            # A driver's options: the keys are the driver's, each value one of the map's.
+            return [
+                p for k, h in hints.items() for p in type_problems(h, shape.value, f"{path}.{k}")
+            ]
+        if shape.type_name != "structure" or hint.__name__ != shape.name:
+            return [f"{path}: {hint.__name__} stands for {shape.name} ({shape.type_name})"]
+        problems = [
+            f"{path}.{member} is required by {shape.name}"
+            for member in shape.required_members
+            if member not in required_keys(hint, hints)
+        ]
+        for key, item in hints.items():
+            if key not in shape.members:
+                problems.append(f"{path}.{key} is not a member of {shape.name}")
+            else:
+                problems += type_problems(item, shape.members[key], f"{path}.{key}")
+        return problems
+    if typing.get_origin(hint) is list:
+        if shape.type_name != "list":
+            return [f"{path}: a list where {shape.name} is a {shape.type_name}"]
+        return type_problems(typing.get_args(hint)[0], shape.member, f"{path}[]")
+    if typing.get_origin(hint) is typing.Literal:
+        values = set(typing.get_args(hint))
+        allowed = set(shape.enum) if shape.enum else None
+        if shape.type_name != "string" or not all(isinstance(v, str) for v in values):
+            return [f"{path}: string values where {shape.name} is a {shape.type_name}"]
+        return (
+            [f"{path}: {sorted(values - allowed)} not in {shape.name}"]
+            if allowed and values - allowed
+            else []
+        )
+    if PRIMITIVES.get(shape.type_name) is not hint:
+        return [f"{path}: {hint} where {shape.name} is a {shape.type_name}"]
+    return []
+
+
+def test_container_definition_types_use_the_ecs_api_names() -> None:
+    shape = ECS_MODEL.shape_for("ContainerDefinition")
+    assert type_problems(ContainerDefinition, shape, "ContainerDefinition") == []
+
+
+def test_the_type_check_catches_a_misspelt_member() -> None:
+    class MountPoint(typing.TypedDict):
+        sourceVolume: str
+        containerPath: str
+        readonly: bool
+
+    shape = ECS_MODEL.shape_for("MountPoint")
+    assert type_problems(MountPoint, shape, "m") == ["m.readonly is not a member of MountPoint"]
+
+
+def model_problems(value: Any, shape: Any, path: str) -> list[str]:
+    """Where a rendered value does not fit the model: unknown members, values not in an enum."""
+    if shape.type_name == "structure":
+        problems = [f"{path}.{m} is missing" for m in shape.required_members if m not in value]
+        for key, item in value.items():
+            if key not in shape.members:
+                problems.append(f"{path}.{key} is not a member of {shape.name}")
+            else:
+                problems += model_problems(item, shape.members[key], f"{path}.{key}")
+        return problems
+    if shape.type_name == "list":
+        return [
+            p
+            for i, item in enumerate(value)
+            for p in model_problems(item, shape.member, f"{path}[{i}]")
+        ]
+    if shape.type_name == "map":
+        return [f"{path}.{k} is not a string" for k, v in value.items() if not isinstance(v, str)]
+    if shape.type_name == "string" and shape.enum and value not in shape.enum:
+        return [f"{path}={value!r} is not one of {shape.enum}"]
+    if not isinstance(value, PRIMITIVES.get(shape.type_name, object)):
+        return [f"{path}={value!r} is not a {shape.type_name}"]
+    return []
+
+
+def test_rendered_containers_fit_the_ecs_api_model(build: Callable[..., Recording]) -> None:
+    url = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
+    rec = build_service(
+        build, ecs_exec=True, prometheus_remote_write_url=url, prometheus_workspace_arn=WORKSPACE
+    )
+    rendered = containers(rec)
+    assert [c["name"] for c in rendered] == ["web", "collector"]
+    shape = ECS_MODEL.shape_for("ContainerDefinitions")
+    assert model_problems(rendered, shape, "containerDefinitions") == []
