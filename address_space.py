@@ -48,6 +48,18 @@ NOT_PUBLIC: tuple[Network, ...] = tuple(
 MAX_PUBLIC_ADDRESSES = {4: 2**16, 6: 2**96}
 
 
+def widest_public_prefix(version: int) -> int:
+    """MAX_PUBLIC_ADDRESSES as a prefix length: 16 for IPv4, 32 for IPv6."""
+    bits = 32 if version == 4 else 128
+    return bits - (MAX_PUBLIC_ADDRESSES[version].bit_length() - 1)
+
+
+# The same limit in words: every setting, message and exception that names it uses this phrase.
+WIDEST_PUBLIC_RANGE = (
+    f"a /{widest_public_prefix(4)} of public IPv4 or a /{widest_public_prefix(6)} of IPv6"
+)
+
+
 def _collapse(networks: Iterable[Network]) -> tuple[Network, ...]:
     # One IP version at a time: collapse_addresses refuses a mix.
     items: list[Any] = list(networks)

@@ -10,6 +10,7 @@ entry shows up when those tools are upgraded.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -148,8 +149,57 @@ DEFAULT_CANARY_BAKE_MINUTES = 5
 DEFAULT_LINEAR_STEP_PERCENT = 25.0
 DEFAULT_LINEAR_STEP_BAKE_MINUTES = 2
 
+
+def linear_step_count(step_percent: float) -> int:
+    """How many traffic shifts a LINEAR deployment makes: stepPercent at a time until all
+    traffic is on the new version, the last step taking what is left (ECS Developer Guide,
+    "Linear deployments"). A hair of tolerance keeps 100/33.3-style float noise from adding a
+    step that ECS does not make."""
+    return math.ceil(100 / step_percent - 1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods, intervals and lifetimes AWS allows.
+
+# CloudWatch PutMetricAlarm, Period (CloudWatch API Reference): "Valid values are 10, 20, 30,
+# and any multiple of 60"; 10, 20 and 30 only for high-resolution metrics (PutMetricData with
+# a StorageResolution of 1), and "If you specify a period of 10, 20, or 30 for a metric that
+# does not have sub-minute resolution, ... the alarm might often lapse into INSUFFICENT_DATA".
+CLOUDWATCH_HIGH_RESOLUTION_PERIODS = (10, 20, 30)
+CLOUDWATCH_STANDARD_PERIOD_SECONDS = 60
+# KMS ScheduleKeyDeletion, PendingWindowInDays (KMS API Reference): "it must be between 7 and
+# 30, inclusive. If you do not include a value, it defaults to 30." (The service model's
+# integer shape is looser, 1-365; the documented constraint is the one KMS enforces.)
+KMS_DELETION_WINDOW_DAYS = (7, 30)
+# Route 53 HealthCheckConfig, RequestInterval (Route 53 API Reference): 10 (fast) or 30
+# (standard, the default) seconds; the service model bounds it to min 10, max 30.
+ROUTE53_HEALTH_CHECK_INTERVALS = (10, 30)
+# CloudWatch publishes the metrics of Route 53 health checks in US East (N. Virginia) only
+# (Route 53 Developer Guide, "Monitoring health check status and getting notifications"), so
+# an alarm on them lives there whatever the stack's region.
+ROUTE53_HEALTH_CHECK_METRICS_REGION = "us-east-1"
+# ACM renews a certificate it issued starting 60 days before it expires (ACM User Guide,
+# "Managed certificate renewal"): fewer days left than that means renewal has not succeeded.
+ACM_RENEWAL_START_DAYS = 60
+# Managed Grafana CreateWorkspaceServiceAccountToken, secondsToLive (Managed Grafana API
+# Reference): 1 to 2592000 seconds, "up to 30 days in the future".
+GRAFANA_TOKEN_MAX_SECONDS = 30 * 24 * 3600
+# Managed Service for Prometheus: a workspace keeps samples 150 days unless configured
+# otherwise, and a retention period is at most 1095 days (Managed Service for Prometheus
+# User Guide, "Configure your workspace": "The maximum is 1095 days (three years)";
+# UpdateWorkspaceConfiguration, retentionPeriodInDays: min 1).
+PROMETHEUS_RETENTION_DAYS = (1, 1095)
+PROMETHEUS_DEFAULT_RETENTION_DAYS = 150
+# WAFv2 RateBasedStatement, Limit (WAFv2 API Reference; service model shape RateLimit): 10 to
+# 2,000,000,000 requests per evaluation window.
+WAF_RATE_LIMIT = (10, 2_000_000_000)
+
 # ---------------------------------------------------------------------------------------------
 # Names and values AWS restricts.
+
+# VPC and subnet IPv4 blocks: "between a /16 netmask (65,536 IP addresses) and /28 netmask
+# (16 IP addresses)" (VPC User Guide, "VPC CIDR blocks" and "Subnet CIDR blocks").
+VPC_IPV4_PREFIX_LENGTHS = (16, 28)
 
 # Region names: two letters, an optional partition marker (-gov, -iso, -isob, ...), a direction
 # and a number, as the regionRegex of botocore's endpoint data describes the aws, aws-cn,
@@ -170,6 +220,11 @@ RDS_INSTANCE_IDENTIFIER_MAX_LENGTH = 63
 # MonitoringInterval "Valid Values: 0 | 1 | 5 | 10 | 15 | 30 | 60"; AllocatedStorage for RDS
 # for PostgreSQL on General Purpose (SSD) storage "an integer from 20 to 65536" GiB.
 RDS_BACKUP_RETENTION_DAYS = (0, 35)
+# RDS DeleteDBInstance, FinalDBSnapshotIdentifier (RDS API Reference; CreateDBSnapshot's
+# DBSnapshotIdentifier says the same): 1 to 255 letters, digits or hyphens, a letter first,
+# "Can't end with a hyphen or contain two consecutive hyphens".
+RDS_SNAPSHOT_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
+RDS_SNAPSHOT_IDENTIFIER_MAX_LENGTH = 255
 # RDS instance classes: `db.` + an EC2-style family and generation with attributes + a size
 # (RDS User Guide, "DB instance class types"), e.g. db.t4g.micro, db.r7g.2xlarge.
 _SIZE = r"(nano|micro|small|medium|large|xlarge|[1-9][0-9]*xlarge|metal(-[0-9]+xl)?)"
@@ -265,11 +320,23 @@ def postgres_max_connections(instance_class: str) -> int | None:
     return min(by_memory, POSTGRES_MAX_CONNECTIONS_CAP)
 
 
-# AWS managed policies the program attaches, with the actions the AWS Managed Policy
-# Reference lists for their current version (read 2026-11-29), and the page of each.
+# AWS managed policies the program attaches, each named once here (components import the
+# constant), with the actions the AWS Managed Policy Reference lists for their current version
+# (read 2026-11-29), and the page of each. The ARNs are the Reference's own: two of them sit
+# under service-role/, the other two have no path.
 _MPR = "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/"
+ECS_INFRASTRUCTURE_LOAD_BALANCERS_POLICY = (
+    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+)
+RDS_ENHANCED_MONITORING_POLICY = (
+    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+)
+ECS_CONTAINER_INSTANCE_POLICY = (
+    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+)
+SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 MANAGED_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
-    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers": (
+    ECS_INFRASTRUCTURE_LOAD_BALANCERS_POLICY: (
         (
             "elasticloadbalancing:DescribeListeners",
             "elasticloadbalancing:DescribeRules",
@@ -282,7 +349,7 @@ MANAGED_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
         ),
         _MPR + "AmazonECSInfrastructureRolePolicyForLoadBalancers.html",
     ),
-    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole": (
+    RDS_ENHANCED_MONITORING_POLICY: (
         (
             "logs:CreateLogGroup",
             "logs:PutRetentionPolicy",
@@ -293,7 +360,7 @@ MANAGED_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
         ),
         _MPR + "AmazonRDSEnhancedMonitoringRole.html",
     ),
-    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role": (
+    ECS_CONTAINER_INSTANCE_POLICY: (
         (
             "ec2:DescribeTags",
             "ecs:CreateCluster",
@@ -314,7 +381,7 @@ MANAGED_POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
         ),
         _MPR + "AmazonEC2ContainerServiceforEC2Role.html",
     ),
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore": (
+    SSM_MANAGED_INSTANCE_POLICY: (
         (
             "ssm:DescribeAssociation",
             "ssm:GetDeployablePatchSnapshotForInstance",

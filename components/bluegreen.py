@@ -26,22 +26,12 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
-from aws_facts import (
-    DEFAULT_CANARY_BAKE_MINUTES,
-    DEFAULT_CANARY_PERCENT,
-    DEFAULT_LINEAR_STEP_BAKE_MINUTES,
-    DEFAULT_LINEAR_STEP_PERCENT,
-)
+from aws_facts import ECS_INFRASTRUCTURE_LOAD_BALANCERS_POLICY, WAF_RATE_LIMIT
 from components.iam import assume_role_policy, document, statement
 from components.network import Subnets
 from settings import DeploymentSettings
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-# The AWS Managed Policy Reference gives this policy's ARN without a path (no service-role/):
-# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html
-INFRASTRUCTURE_POLICY_ARN = (
-    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
-)
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
@@ -66,8 +56,9 @@ def deployment_configuration(
     config: DeploymentSettings,
 ) -> aws.ecs.ServiceDeploymentConfigurationArgsDict:
     """The service's `deployment_configuration` for the stack's deployment settings, as plain
-    data. Settings have checked every value against ECS's bounds; a canary or linear field left
-    unset takes ECS's documented default (aws_facts)."""
+    data. Settings have checked every value against ECS's bounds, and resolved a canary or
+    linear field the stack leaves out to the program's own default (`traffic_shift`; those
+    defaults are the program's choices, sent explicitly, not ECS's)."""
     out: aws.ecs.ServiceDeploymentConfigurationArgsDict = {
         "strategy": ECS_STRATEGY[config.strategy]
     }
@@ -75,21 +66,16 @@ def deployment_configuration(
         return out
     # The provider takes minutes as strings.
     out["bake_time_in_minutes"] = str(config.bake_time_minutes)
-    if config.strategy == "canary":
-        bake = config.canary_bake_time_minutes
+    shift = config.traffic_shift
+    if config.strategy == "canary" and shift is not None:
         out["canary_configuration"] = {
-            "canary_percent": config.canary_percent or DEFAULT_CANARY_PERCENT,
-            "canary_bake_time_in_minutes": str(
-                DEFAULT_CANARY_BAKE_MINUTES if bake is None else bake
-            ),
+            "canary_percent": shift.percent,
+            "canary_bake_time_in_minutes": str(shift.bake_minutes),
         }
-    if config.strategy == "linear":
-        bake = config.linear_step_bake_time_minutes
+    if config.strategy == "linear" and shift is not None:
         out["linear_configuration"] = {
-            "step_percent": config.linear_step_percent or DEFAULT_LINEAR_STEP_PERCENT,
-            "step_bake_time_in_minutes": str(
-                DEFAULT_LINEAR_STEP_BAKE_MINUTES if bake is None else bake
-            ),
+            "step_percent": shift.percent,
+            "step_bake_time_in_minutes": str(shift.bake_minutes),
         }
     if config.approval_gate:
         out["lifecycle_hooks"] = [
@@ -187,8 +173,9 @@ class BlueGreenArgs:
             )
         if self.certificate_arn is not None and plain_http:
             problems.append("insecure_allow_plain_http must be False when a certificate is given")
-        if not 100 <= self.waf_rate_limit <= 2_000_000_000:
-            problems.append(f"waf_rate_limit is {self.waf_rate_limit}, allowed: 100 to 2e9")
+        low, high = WAF_RATE_LIMIT
+        if not low <= self.waf_rate_limit <= high:
+            problems.append(f"waf_rate_limit is {self.waf_rate_limit}, allowed: {low} to {high}")
         if self.desync_mitigation_mode not in ("defensive", "strictest"):
             problems.append("desync_mitigation_mode must be defensive or strictest")
         if problems:
@@ -443,7 +430,7 @@ class BlueGreen(pulumi.ComponentResource):
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-ecs-infrastructure-policy",
             role=role.name,
-            policy_arn=INFRASTRUCTURE_POLICY_ARN,
+            policy_arn=ECS_INFRASTRUCTURE_LOAD_BALANCERS_POLICY,
             opts=child,
         )
 

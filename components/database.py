@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
+from aws_facts import RDS_ENHANCED_MONITORING_POLICY, RDS_SNAPSHOT_IDENTIFIER
 from components.iam import assume_role_policy
 from components.network import Subnets
 from settings import DatabaseSettings
 
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
-
-
-# DeleteDBInstance, FinalDBSnapshotIdentifier (RDS API reference): 1 to 255 letters, digits or
-# hyphens, first a letter, no two hyphens in a row, not ending in a hyphen.
-_SNAPSHOT_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
 
 
 def final_snapshot_identifier(identifier: str, *generation: str) -> str:
@@ -36,7 +31,7 @@ def final_snapshot_identifier(identifier: str, *generation: str) -> str:
     A digest of them is stable across `pulumi up`s, so the name never causes a diff."""
     digest = hashlib.sha256("\0".join(generation).encode()).hexdigest()[:12]
     name = f"{identifier}-final-{digest}"
-    if not _SNAPSHOT_IDENTIFIER.match(name):
+    if not RDS_SNAPSHOT_IDENTIFIER.match(name):
         raise ValueError(
             f"final snapshot identifier {name!r} breaks RDS's rule: 1 to 255 letters, digits "
             "or hyphens, first a letter, no two hyphens in a row, not ending in a hyphen"
@@ -164,7 +159,7 @@ class Database(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-monitoring",
                 role=monitoring_role.name,
-                policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+                policy_arn=RDS_ENHANCED_MONITORING_POLICY,
                 opts=child,
             )
         instance = aws.rds.Instance(

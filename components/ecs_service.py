@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Required, TypedDict
@@ -22,7 +21,12 @@ import pulumi_aws as aws
 import yaml
 from pulumi import ResourceOptions
 
-from aws_facts import CAPACITY_PROVIDER_NAME, CAPACITY_PROVIDER_RESERVED_PREFIXES
+from aws_facts import (
+    CAPACITY_PROVIDER_NAME,
+    CAPACITY_PROVIDER_RESERVED_PREFIXES,
+    ECS_CONTAINER_INSTANCE_POLICY,
+    linear_step_count,
+)
 from components.bluegreen import LoadBalancerOffer
 from components.database import DatabaseEndpoint
 from components.iam import (
@@ -119,7 +123,7 @@ def release_timeout_minutes(deployment_configuration: DeploymentConfiguration) -
         minutes += int(_known(bake, "canary_bake_time_in_minutes"))
     linear = _mapping(config.get("linear_configuration"))
     if linear:
-        steps = math.ceil(100 / _known(linear["step_percent"], "step_percent"))
+        steps = linear_step_count(_known(linear["step_percent"], "step_percent"))
         bake = linear.get("step_bake_time_in_minutes")
         minutes += steps * int(_known(bake, "step_bake_time_in_minutes"))
     return minutes
@@ -474,8 +478,6 @@ class EcsServiceArgs:
     config: ServiceSettings = field(default_factory=ServiceSettings)
     """Task size and architecture, capacity, counts and scaling targets, the website's port,
     log retention and ECS Exec: the stack's service settings."""
-    metrics_port: int = METRICS_PORT
-    """Port the website serves /metrics on, for the collector in the task only."""
     stack_tags: Mapping[str, str] = field(default_factory=dict)
     """Stack-wide tags for what the EC2 capacity's Auto Scaling group launches: the provider's
     default tags reach neither the group nor its instances."""
@@ -490,14 +492,9 @@ class EcsServiceArgs:
 
     def __post_init__(self) -> None:
         # Only what code could get wrong: sizes, counts, ranges and the rules between them a
-        # user types are checked by settings, before anything is declared.
+        # user types are checked by settings, before anything is declared (among them that
+        # the container port is not METRICS_PORT, the port the collector scrapes).
         problems = []
-        port = self.config.container_port
-        if self.metrics_port == port or not 1 <= self.metrics_port <= 65535:
-            problems.append(
-                f"metrics_port {self.metrics_port} must be a port (1-65535) other than "
-                f"container_port {port}"
-            )
         if len(self.load_balancer.target_group_arn_suffixes) != 2:
             problems.append("target_group_arn_suffixes must hold blue and green")
         if (self.prometheus_remote_write_url is None) != (self.prometheus_workspace_arn is None):
@@ -686,7 +683,7 @@ class EcsService(pulumi.ComponentResource):
                     region=v["region"],
                     log_group=v["log_group"],
                     container_port=args.config.container_port,
-                    metrics_port=args.metrics_port,
+                    metrics_port=METRICS_PORT,
                     secret_arn=v["secret"],
                     database_host=v["host"],
                     database_port=args.database.port,
@@ -910,9 +907,7 @@ class EcsService(pulumi.ComponentResource):
             f"{name}-instance",
             description="ECS capacity instances: register with the cluster, be reached by SSM",
             name_tag=f"{name}-instances",
-            managed_policies={
-                "ecs": "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
-            },
+            managed_policies={"ecs": ECS_CONTAINER_INSTANCE_POLICY},
             opts=child,
         )
         template = launch_template(
@@ -977,7 +972,7 @@ def _collector(args: EcsServiceArgs, remote_write: str, region: str) -> Collecto
         return None
     return {
         "image": args.collector_image,
-        "config": collector_config(remote_write, region, port=args.metrics_port),
+        "config": collector_config(remote_write, region, port=METRICS_PORT),
     }
 
 

@@ -18,12 +18,11 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
+from aws_facts import SSM_MANAGED_INSTANCE_POLICY
 from components.iam import assume_role_policy
 
 # Amazon Linux 2023 for ARM, published by AWS as a public SSM parameter.
 AL2023_ARM_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
-# Session Manager's managed policy: operators reach instances through SSM, not SSH.
-SSM_MANAGED_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ROOT_DEVICE = "/dev/xvda"
 # What an instance and what it launches carry their tags on.
 LAUNCH_TAGGED = ("instance", "volume", "network-interface")
@@ -70,7 +69,7 @@ def instance_identity(
         tags={"Name": name_tag},
         opts=opts,
     )
-    policies = {**(managed_policies or {}), "ssm": SSM_MANAGED_POLICY}
+    policies = {**(managed_policies or {}), "ssm": SSM_MANAGED_INSTANCE_POLICY}
     for suffix, policy_arn in policies.items():
         aws.iam.RolePolicyAttachment(
             f"{prefix}-{suffix}", role=role.name, policy_arn=policy_arn, opts=opts

@@ -8,7 +8,12 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
+from aws_facts import KMS_DELETION_WINDOW_DAYS
 from components.iam import document, statement
+
+# Days a scheduled deletion of a key the program creates waits: the longest window KMS allows,
+# the safest (a key deleted by mistake can be recovered until it ends).
+DELETION_WINDOW_DAYS = KMS_DELETION_WINDOW_DAYS[1]
 
 
 @dataclass(frozen=True)
@@ -22,12 +27,13 @@ class StackKeyArgs:
     scheduling its deletion: everything the stack encrypted (database, snapshots, images,
     logs) stays readable. Off makes the key disposable with its stack (the stack's
     protectStatefulResources)."""
-    deletion_window_days: int = 30
-    """Days a scheduled deletion waits (7-30); the longest window is the safest default."""
+    deletion_window_days: int = DELETION_WINDOW_DAYS
+    """Days a scheduled deletion waits, within what KMS allows (aws_facts)."""
 
     def __post_init__(self) -> None:
-        if not 7 <= self.deletion_window_days <= 30:
-            raise ValueError("deletion_window_days must be between 7 and 30")
+        low, high = KMS_DELETION_WINDOW_DAYS
+        if not low <= self.deletion_window_days <= high:
+            raise ValueError(f"deletion_window_days must be between {low} and {high}")
 
 
 class StackKey(pulumi.ComponentResource):

@@ -20,8 +20,17 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
+from aws_facts import (
+    ACM_RENEWAL_START_DAYS,
+    GRAFANA_TOKEN_MAX_SECONDS,
+    PROMETHEUS_DEFAULT_RETENTION_DAYS,
+    PROMETHEUS_RETENTION_DAYS,
+    ROUTE53_HEALTH_CHECK_INTERVALS,
+    ROUTE53_HEALTH_CHECK_METRICS_REGION,
+)
 from components.bluegreen import LoadBalancerOffer
 from components.iam import assume_role_policy, document, statement
+from components.kms import DELETION_WINDOW_DAYS
 from observability import render
 from settings import ObservabilitySettings
 
@@ -33,13 +42,9 @@ DAY_SECONDS = 86400
 #: the latter). Two missing days in a row are therefore an alarm, one is not (a new
 #: certificate has no data point yet).
 CERTIFICATE_ALARM_DAYS = 2
-#: CloudWatch publishes Route53 health-check metrics only in this region.
-HEALTH_CHECK_METRICS_REGION = "us-east-1"
-#: Longest life AWS allows a Managed Grafana service-account token: "up to 30 days in the
-#: future" (CreateWorkspaceServiceAccountToken, secondsToLive, Managed Grafana API reference).
-GRAFANA_TOKEN_SECONDS = 30 * 24 * 3600
-#: The token is replaced by the first `pulumi up` of each window of this many days, so a
-#: token is at most this old when it is replaced and still has 30 - 14 = 16 days to live.
+#: The Grafana service-account token lives the longest AWS allows (30 days, aws_facts). It is
+#: replaced by the first `pulumi up` of each window of this many days, so a token is at most
+#: this old when it is replaced and still has 30 - 14 = 16 days to live.
 GRAFANA_TOKEN_ROTATION_DAYS = 14
 #: Day the rotation windows are counted from (any fixed day works; changing it rotates once).
 GRAFANA_TOKEN_EPOCH = date(2024, 1, 1)
@@ -350,18 +355,19 @@ class ObservabilityArgs:
     certificate_arn: pulumi.Input[str] | None = None
     """ACM certificate the site serves; an alarm watches its days to expiry. None: no
     certificate (plain HTTP), no alarm."""
-    certificate_expiry_days: int = 30
-    """Days to expiry under which the certificate alarm fires. ACM starts renewing a
-    certificate it issued 60 days before expiry (ACM User Guide, "Managed certificate
-    renewal"): under 30 days left means renewal is stuck."""
+    certificate_expiry_days: int = ACM_RENEWAL_START_DAYS // 2
+    """Days to expiry under which the certificate alarm fires: half of ACM's renewal window
+    (renewal starts 60 days before expiry, aws_facts), so under 30 days left means renewal is
+    stuck."""
     config: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     """The stack's observability settings as one value: which parts are on (dashboard,
     prometheus, grafana, synthetic_probe), where alarms go (alarm_email), every alarm
     threshold with the alarm period and evaluation periods, and how long logs are kept."""
-    metrics_retention_days: int = 150
-    """Days Managed Prometheus keeps samples (150 is the AWS default)."""
-    probe_interval_seconds: int = 30
-    """Route53 health-check interval: 30 (standard) or 10 (fast, costs more)."""
+    metrics_retention_days: int = PROMETHEUS_DEFAULT_RETENTION_DAYS
+    """Days Managed Prometheus keeps samples (AWS's default, aws_facts)."""
+    probe_interval_seconds: int = ROUTE53_HEALTH_CHECK_INTERVALS[-1]
+    """Route53 health-check interval: the standard one (30 s); the fast one (10 s) costs
+    more (aws_facts)."""
     grafana_authentication: Sequence[str] = field(default_factory=lambda: ("AWS_SSO",))
     """How people sign in to Managed Grafana: AWS_SSO and/or SAML."""
     today: date | None = None
@@ -388,16 +394,17 @@ class ObservabilityArgs:
         # The thresholds, the alarm period and the address are the stack's settings, checked
         # there; what only code sets is checked here.
         ranges = {
-            "metrics_retention_days": (1, 1095),
-            "certificate_expiry_days": (1, 60),
+            "metrics_retention_days": PROMETHEUS_RETENTION_DAYS,
+            "certificate_expiry_days": (1, ACM_RENEWAL_START_DAYS),
         }
         for key, (low, high) in ranges.items():
             value = getattr(self, key)
             if not low <= value <= high:
                 problems.append(f"{key} is {value}, allowed: {low} to {high}")
-        if self.probe_interval_seconds not in (10, 30):
+        if self.probe_interval_seconds not in ROUTE53_HEALTH_CHECK_INTERVALS:
+            allowed = ", ".join(str(i) for i in ROUTE53_HEALTH_CHECK_INTERVALS)
             problems.append(
-                f"probe_interval_seconds is {self.probe_interval_seconds}, allowed: 10, 30"
+                f"probe_interval_seconds is {self.probe_interval_seconds}, allowed: {allowed}"
             )
         if self.config.grafana and self.today is None:
             problems.append(
@@ -835,10 +842,10 @@ class Observability(pulumi.ComponentResource):
         # with the same email subscription.
         topic_arn: Output[str] = self._topic.arn
         alarm_opts = child
-        if region != HEALTH_CHECK_METRICS_REGION:
+        if region != ROUTE53_HEALTH_CHECK_METRICS_REGION:
             provider = aws.Provider(
-                f"{name}-{HEALTH_CHECK_METRICS_REGION}",
-                region=HEALTH_CHECK_METRICS_REGION,
+                f"{name}-{ROUTE53_HEALTH_CHECK_METRICS_REGION}",
+                region=ROUTE53_HEALTH_CHECK_METRICS_REGION,
                 opts=child,
             )
             alarm_opts = ResourceOptions(parent=self, provider=provider)
@@ -846,7 +853,7 @@ class Observability(pulumi.ComponentResource):
                 f"{name}-probe-key",
                 description="Encrypts the synthetic probe's alarm topic",
                 enable_key_rotation=True,
-                deletion_window_in_days=30,
+                deletion_window_in_days=DELETION_WINDOW_DAYS,
                 policy=document(
                     statement(
                         "AccountAdministers",
@@ -951,7 +958,7 @@ class Observability(pulumi.ComponentResource):
             f"{name}-grafana-admin-token",
             name=grafana_token_name(args.today),
             service_account_id=account_.service_account_id,
-            seconds_to_live=GRAFANA_TOKEN_SECONDS,
+            seconds_to_live=GRAFANA_TOKEN_MAX_SECONDS,
             workspace_id=grafana_workspace.id,
             opts=child,
         )

@@ -31,15 +31,9 @@ Assumptions (seconds; the figures AWS does not publish are conservative round nu
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from aws_facts import (
-    DEFAULT_CANARY_BAKE_MINUTES,
-    DEFAULT_CANARY_PERCENT,
-    DEFAULT_LINEAR_STEP_BAKE_MINUTES,
-    DEFAULT_LINEAR_STEP_PERCENT,
-)
+from aws_facts import linear_step_count
 from settings import DeploymentSettings, ObservabilitySettings, ServiceSettings
 
 TASK_START_SECONDS = 60
@@ -105,16 +99,16 @@ def _minutes(seconds: int) -> str:
 def traffic_steps(deployment: DeploymentSettings) -> list[tuple[float, int]]:
     """Production traffic shifts as (percent on green after the step, bake seconds after it
     before the next step); the last step has no bake of its own (the final bake follows)."""
+    shift = deployment.traffic_shift
+    if shift is None:
+        return [(100.0, 0)]
+    bake = shift.bake_minutes
     if deployment.strategy == "canary":
-        percent = deployment.canary_percent or DEFAULT_CANARY_PERCENT
-        bake = deployment.canary_bake_time_minutes
-        bake = DEFAULT_CANARY_BAKE_MINUTES if bake is None else bake
+        percent = shift.percent
         return [(percent, bake * 60), (100.0, 0)] if percent < 100 else [(100.0, 0)]
     if deployment.strategy == "linear":
-        step = deployment.linear_step_percent or DEFAULT_LINEAR_STEP_PERCENT
-        bake = deployment.linear_step_bake_time_minutes
-        bake = DEFAULT_LINEAR_STEP_BAKE_MINUTES if bake is None else bake
-        count = math.ceil(100 / step - 1e-9)
+        step = shift.percent
+        count = linear_step_count(step)
         return [
             (min(100.0, round(step * (i + 1), 1)), bake * 60 if i < count - 1 else 0)
             for i in range(count)

@@ -17,7 +17,7 @@ cross-area rules), `stack` (StackSettings, load_settings), `stack_file` (the rea
 from aws_facts import FARGATE_SIZES, LOG_RETENTION_DAYS
 from settings.bastion import BastionSettings
 from settings.database import DatabaseSettings
-from settings.deployment import DeploymentSettings, access_log_bucket_prefix
+from settings.deployment import DeploymentSettings, TrafficShift, access_log_bucket_prefix
 from settings.dns import DnsSettings, domain_problem
 from settings.docs import area_defaults, config_block, reference_rows, reference_table
 from settings.engine import PROJECT, Issue, SettingsError, camel, setting
@@ -77,6 +77,7 @@ __all__ = [
     "StackSettings",
     "SubnetPlan",
     "TagSettings",
+    "TrafficShift",
     "access_log_bucket_prefix",
     "area_defaults",
     "camel",

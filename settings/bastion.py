@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from address_space import WIDEST_PUBLIC_RANGE
 from settings.engine import Issue, setting
 from settings.fields import arm_ec2_class_problem, cidr_list_issues
 
@@ -37,9 +38,8 @@ class BastionSettings:
     )
     dangerously_allow_ssh_from_internet: bool = setting(
         False,
-        "INSECURE: accept sshCidrs that together admit more than a /16 of public IPv4 or a /32 "
-        "of IPv6, up to the whole internet (never in production without "
-        "acknowledgeUnsafeProduction).",
+        f"INSECURE: accept sshCidrs that together admit more than {WIDEST_PUBLIC_RANGE}, up "
+        "to the whole internet (never in production without acknowledgeUnsafeProduction).",
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from address_space import WIDEST_PUBLIC_RANGE
 from aws_facts import (
     DEFAULT_CANARY_BAKE_MINUTES,
     DEFAULT_CANARY_PERCENT,
@@ -52,6 +53,17 @@ def access_log_bucket_prefix(stack: str) -> str:
     """Prefix of the load balancer's access-log bucket of `stack` (the provider appends a
     unique suffix)."""
     return f"{PROJECT}-{stack}-alb-logs-"
+
+
+@dataclass(frozen=True)
+class TrafficShift:
+    """How a canary or linear release moves production traffic, with the program's defaults
+    (aws_facts) filled in for what the stack leaves out: the one place they are applied."""
+
+    percent: float
+    """Canary: the share shifted first. Linear: the share each step shifts."""
+    bake_minutes: int
+    """Canary: minutes before the rest shifts. Linear: minutes between steps."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +128,8 @@ class DeploymentSettings:
     )
     test_listener_cidrs: tuple[str, ...] = setting(
         (),
-        "Operators' source CIDRs allowed on the test listener (together at most a /16 of "
-        "public IPv4 or a /32 of IPv6); the VPC's NAT Gateway addresses are always allowed.",
+        f"Operators' source CIDRs allowed on the test listener (together at most "
+        f"{WIDEST_PUBLIC_RANGE}); the VPC's NAT Gateway addresses are always allowed.",
     )
     health_check_path: str = setting(
         "/readyz", "Target group health check path.", check=_path_problem
@@ -161,6 +173,28 @@ class DeploymentSettings:
         False,
         "INSECURE: serve plain HTTP on port 80 when there is no domain (never in production).",
     )
+
+    @property
+    def traffic_shift(self) -> TrafficShift | None:
+        """The canary or linear shift with defaults resolved; None for rolling and
+        blue-green, which move all traffic at once."""
+        if self.strategy == "canary":
+            return TrafficShift(
+                DEFAULT_CANARY_PERCENT if self.canary_percent is None else self.canary_percent,
+                DEFAULT_CANARY_BAKE_MINUTES
+                if self.canary_bake_time_minutes is None
+                else self.canary_bake_time_minutes,
+            )
+        if self.strategy == "linear":
+            return TrafficShift(
+                DEFAULT_LINEAR_STEP_PERCENT
+                if self.linear_step_percent is None
+                else self.linear_step_percent,
+                DEFAULT_LINEAR_STEP_BAKE_MINUTES
+                if self.linear_step_bake_time_minutes is None
+                else self.linear_step_bake_time_minutes,
+            )
+        return None
 
 
 _STRATEGY_FIELDS = {

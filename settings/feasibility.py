@@ -9,7 +9,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import aws_facts
 from settings.bastion import BastionSettings
@@ -282,31 +282,15 @@ def _cpu_alarm_above_scaling_target(c: Candidate) -> Iterable[tuple[str, Any, st
         )
 
 
-def _alarm_period_matches_the_metrics(c: Candidate) -> Iterable[tuple[str, Any, str]]:
-    period = c.observability.alarm_period_seconds
-    if period % 60:
-        yield (
-            "observability.alarmPeriodSeconds",
-            period,
-            "must be 60 or 300: the alarms watch AWS/ECS, AWS/ApplicationELB and AWS/RDS "
-            "metrics, published once a minute; a 10 or 30 second period sees no data in "
-            "most periods",
-        )
-
-
 def _bake_time_outlasts_the_alarms(c: Candidate) -> Iterable[tuple[str, Any, str]]:
     d, obs = c.deployment, c.observability
     if d.strategy == "rolling":
         return
     window = obs.alarm_period_seconds * obs.alarm_evaluation_periods
     bakes = [("deployment.bakeTimeMinutes", d.bake_time_minutes)]
-    if d.strategy == "canary":
-        bakes.append(
-            (
-                "deployment.canaryBakeTimeMinutes",
-                _or(d.canary_bake_time_minutes, aws_facts.DEFAULT_CANARY_BAKE_MINUTES),
-            ),
-        )
+    shift = d.traffic_shift
+    if d.strategy == "canary" and shift is not None:
+        bakes.append(("deployment.canaryBakeTimeMinutes", shift.bake_minutes))
     for key, minutes in bakes:
         if minutes * 60 < window:
             yield (
@@ -318,10 +302,6 @@ def _bake_time_outlasts_the_alarms(c: Candidate) -> Iterable[tuple[str, Any, str
             )
 
 
-def _or(value: _T | None, default: _T) -> _T:
-    return default if value is None else value
-
-
 # Stack names end up in names AWS restricts: the database identifier `ecs-platform-<stack>`
 # (RDS: letters, digits and hyphens, a letter first, no two hyphens in a row, no hyphen last:
 # a stack name of that shape keeps the identifier so), the access-log bucket prefix
@@ -331,7 +311,6 @@ _STACK_NAME_MAX = min(
     aws_facts.S3_BUCKET_PREFIX_MAX_LENGTH - len(access_log_bucket_prefix("")),
     aws_facts.RDS_INSTANCE_IDENTIFIER_MAX_LENGTH - len(f"{PROJECT}-"),
 )
-_T = TypeVar("_T")
 _PRODUCTION_NAMES = re.compile(r"^(prod|production|prd|live)([-_.].*)?$")
 
 
@@ -510,11 +489,6 @@ FEASIBILITY: tuple[Feasibility, ...] = (
         "cpu-alarm",
         "the CPU alarm lies above the autoscaling target",
         _cpu_alarm_above_scaling_target,
-    ),
-    Feasibility(
-        "alarm-period",
-        "alarm periods match the one-minute metrics",
-        _alarm_period_matches_the_metrics,
     ),
     Feasibility(
         "bake-time",

@@ -4,7 +4,7 @@ source ranges reaches into the internet."""
 from __future__ import annotations
 
 import aws_facts
-from address_space import prefix_problem, scope
+from address_space import WIDEST_PUBLIC_RANGE, prefix_problem, scope
 from settings.engine import Issue
 
 
@@ -40,6 +40,6 @@ def cidr_list_issues(key: str, cidrs: tuple[str, ...], issues: list[Issue]) -> s
         return None
     whole = " (the whole internet)" if reach.whole_internet() else ""
     return (
-        "must not admit more than a /16 of public IPv4 or a /32 of IPv6 space; these ranges "
+        f"must not admit more than {WIDEST_PUBLIC_RANGE} space; these ranges "
         f"admit {reach.describe()}{whole}"
     )

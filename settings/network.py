@@ -6,9 +6,16 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Literal
 
-from aws_facts import LOG_RETENTION_DAYS
+from aws_facts import AZ_COUNT, LOG_RETENTION_DAYS, VPC_IPV4_PREFIX_LENGTHS
 from settings.engine import Issue, setting
 from settings.fields import arm_ec2_class_problem, cidr_problem
+
+# AWS's widest VPC and narrowest subnet (aws_facts).
+_WIDEST_VPC, _NARROWEST_SUBNET = VPC_IPV4_PREFIX_LENGTHS
+# The subnet plan cuts the VPC into 16 blocks and one block into 16 public subnets (4 bits
+# each), so the narrowest VPC it can plan is the one whose public subnets are AWS's narrowest.
+_PLAN_CUT_BITS = 4
+_NARROWEST_VPC = _NARROWEST_SUBNET - 2 * _PLAN_CUT_BITS
 
 
 @dataclass(frozen=True)
@@ -17,8 +24,9 @@ class NetworkSettings:
 
     cidr: str = setting(
         "10.0.0.0/16",
-        "IPv4 range of the VPC, /16 to /20 (a /20 needs publicSubnetCidrs: the /28 public "
-        "subnets computed from it are too small for the load balancer).",
+        f"IPv4 range of the VPC, /{_WIDEST_VPC} to /{_NARROWEST_VPC} (a /{_NARROWEST_VPC} "
+        f"needs publicSubnetCidrs: the /{_NARROWEST_SUBNET} public subnets computed from it "
+        "are too small for the load balancer).",
         check=cidr_problem,
     )
     az_count: int = setting(
@@ -26,7 +34,7 @@ class NetworkSettings:
         "Availability zones the VPC spans: 2 or more (the load balancer and the database "
         "subnet group need two), at most what the region offers a new account.",
         minimum=1,
-        maximum=6,
+        maximum=max(AZ_COUNT.values()),
     )
     nat_strategy: Literal["none", "single", "per-az", "instance"] = setting(
         "instance",
@@ -77,9 +85,9 @@ def plan_subnets(vpc_cidr: str, az_count: int) -> SubnetPlan:
     blocks because every Fargate task takes an address; the other tiers hold a few ENIs each.
     """
     vpc = ipaddress.IPv4Network(vpc_cidr)
-    blocks = list(vpc.subnets(prefixlen_diff=4))
-    public = list(blocks[14].subnets(prefixlen_diff=4))
-    database = list(blocks[15].subnets(prefixlen_diff=4))
+    blocks = list(vpc.subnets(prefixlen_diff=_PLAN_CUT_BITS))
+    public = list(blocks[14].subnets(prefixlen_diff=_PLAN_CUT_BITS))
+    database = list(blocks[15].subnets(prefixlen_diff=_PLAN_CUT_BITS))
     return SubnetPlan(
         public=tuple(str(public[i]) for i in range(az_count)),
         private=tuple(str(blocks[i]) for i in range(az_count)),
@@ -93,8 +101,16 @@ def network_issues(net: NetworkSettings, issues: list[Issue]) -> SubnetPlan | No
     if cidr_problem(net.cidr) is not None:
         return None
     vpc = ipaddress.ip_network(net.cidr)
-    if vpc.version != 4 or not 16 <= vpc.prefixlen <= 20:
-        issues.append(Issue("network.cidr", net.cidr, "must be an IPv4 block from /16 to /20"))
+    if not isinstance(vpc, ipaddress.IPv4Network) or not (
+        _WIDEST_VPC <= vpc.prefixlen <= _NARROWEST_VPC
+    ):
+        issues.append(
+            Issue(
+                "network.cidr",
+                net.cidr,
+                f"must be an IPv4 block from /{_WIDEST_VPC} to /{_NARROWEST_VPC}",
+            )
+        )
         return None
     planned = plan_subnets(net.cidr, net.az_count)
     tiers: dict[str, tuple[str, ...]] = {}
@@ -117,12 +133,19 @@ def network_issues(net: NetworkSettings, issues: list[Issue]) -> SubnetPlan | No
             )
         for cidr in given:
             problem = cidr_problem(cidr)
+            subnet = None if problem is not None else ipaddress.ip_network(cidr)
             if problem is not None:
                 issues.append(Issue(key, cidr, problem))
-            elif not ipaddress.ip_network(cidr).subnet_of(vpc):  # type: ignore[arg-type]
+            elif not isinstance(subnet, ipaddress.IPv4Network) or not subnet.subnet_of(vpc):
                 issues.append(Issue(key, cidr, f"must lie inside the VPC {net.cidr}"))
-            elif ipaddress.ip_network(cidr).prefixlen > 28:
-                issues.append(Issue(key, cidr, "must be /28 or larger (AWS's smallest subnet)"))
+            elif subnet.prefixlen > _NARROWEST_SUBNET:
+                issues.append(
+                    Issue(
+                        key,
+                        cidr,
+                        f"must be /{_NARROWEST_SUBNET} or larger (AWS's smallest subnet)",
+                    )
+                )
         tiers[tier] = given
     seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for tier, cidrs in tiers.items():

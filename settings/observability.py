@@ -5,13 +5,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_facts import LOG_RETENTION_DAYS
+from aws_facts import (
+    CLOUDWATCH_HIGH_RESOLUTION_PERIODS,
+    CLOUDWATCH_STANDARD_PERIOD_SECONDS,
+    LOG_RETENTION_DAYS,
+)
 from settings.engine import setting
 
 
 def _email_problem(value: str) -> str | None:
     if value and not re.match(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", value):
         return "must be an e-mail address such as oncall@example.com, or empty for none"
+    return None
+
+
+# CloudWatch also takes 10, 20 and 30 s periods, but only high-resolution metrics have data
+# that often; the alarms watch AWS/ECS, AWS/ApplicationELB and AWS/RDS, published once a
+# minute. So the program takes CloudWatch's standard periods only.
+_MINUTE = CLOUDWATCH_STANDARD_PERIOD_SECONDS
+_SUB_MINUTE = ", ".join(str(p) for p in CLOUDWATCH_HIGH_RESOLUTION_PERIODS)
+
+
+def _alarm_period_problem(value: int) -> str | None:
+    if value < _MINUTE or value % _MINUTE:
+        return (
+            f"must be a multiple of {_MINUTE}: the alarms watch AWS/ECS, AWS/ApplicationELB "
+            f"and AWS/RDS metrics, published once a minute (CloudWatch's {_SUB_MINUTE} s "
+            "periods suit only high-resolution metrics and would see no data in most periods)"
+        )
     return None
 
 
@@ -68,8 +89,10 @@ class ObservabilitySettings:
     )
     alarm_period_seconds: int = setting(
         60,
-        "CloudWatch alarm period: 60 or 300 (the watched metrics are per minute).",
-        one_of=(10, 30, 60, 300),
+        f"CloudWatch alarm period, seconds: a multiple of {_MINUTE} (the watched metrics are "
+        f"published once a minute; CloudWatch's {_SUB_MINUTE} s periods are for "
+        "high-resolution metrics).",
+        check=_alarm_period_problem,
     )
     alarm_evaluation_periods: int = setting(
         2, "Periods in breach before an alarm fires.", minimum=1, maximum=10

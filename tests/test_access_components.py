@@ -167,8 +167,20 @@ def test_zone_can_be_created_instead(build) -> None:
 
 
 def test_domain_outside_its_zone_is_refused() -> None:
-    with pytest.raises(ValueError, match="not inside zone"):
-        DnsArgs(domain="www.example.com", zone_name="example.org", create_zone=False)
+    # A rule of the settings alone: they refuse the zone before a Dns is ever built.
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            "stage",
+            {
+                "tags": {"owner": "o", "costCentre": "c"},
+                "dns": {"domain": "www.example.com", "zoneName": "example.org"},
+            },
+        )
+    assert any(
+        'dns.zoneName = "example.org"' in str(issue)
+        and "must be the domain www.example.com or one of its parents" in str(issue)
+        for issue in caught.value.issues
+    ), caught.value.issues
 
 
 def test_a_zone_without_a_domain_is_refused() -> None:

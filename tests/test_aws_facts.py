@@ -362,3 +362,158 @@ def test_tag_values_fit_what_aws_takes() -> None:
     for char in "_.:/=+-@ ":
         assert char in value["pattern"] or char == " ", char
         assert aws_facts.TAG_VALUE.match(f"a{char}b"), char
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods, intervals, lifetimes and limits the components and settings take from aws_facts.
+
+
+def test_alarm_periods_are_the_ones_cloudwatch_takes() -> None:
+    text = member_doc("cloudwatch", "PutMetricAlarmInput", "Period")
+    high = ", ".join(str(p) for p in aws_facts.CLOUDWATCH_HIGH_RESOLUTION_PERIODS[:-1])
+    last = aws_facts.CLOUDWATCH_HIGH_RESOLUTION_PERIODS[-1]
+    assert (
+        f"Valid values are {high}, {last}, and any multiple of "
+        f"{aws_facts.CLOUDWATCH_STANDARD_PERIOD_SECONDS}"
+    ) in text
+    assert "for metrics that are stored by a PutMetricData call with a StorageResolution of 1" in (
+        text
+    )
+
+
+def test_the_alarm_period_setting_follows_cloudwatchs_minute() -> None:
+    base = {"tags": {"owner": "o", "costCentre": "c"}, "dns": {"domain": "www.example.com"}}
+    for period in (60, 120, 300):
+        loaded = settings.load_settings(
+            "stage",
+            {
+                **base,
+                "observability": {"alarmPeriodSeconds": period},
+                # Long enough a bake for two periods of any of them (a rule of its own).
+                "deployment": {"bakeTimeMinutes": 10},
+            },
+        )
+        assert loaded.observability.alarm_period_seconds == period
+    for period in (0, 10, 20, 30, 45, 90):
+        with pytest.raises(settings.SettingsError) as caught:
+            settings.load_settings(
+                "stage", {**base, "observability": {"alarmPeriodSeconds": period}}
+            )
+        assert [str(i) for i in caught.value.issues if "alarmPeriodSeconds" in str(i)] == [
+            f"ecs-platform:observability.alarmPeriodSeconds = {period}: must be a multiple of 60: "
+            "the alarms watch AWS/ECS, AWS/ApplicationELB and AWS/RDS metrics, published once a "
+            "minute (CloudWatch's 10, 20, 30 s periods suit only high-resolution metrics and "
+            "would see no data in most periods)"
+        ], period
+    docs = {row[0]: row[3] for row in settings.reference_rows()}
+    assert "a multiple of 60" in docs["observability.alarmPeriodSeconds"]
+    assert "10, 20, 30 s" in docs["observability.alarmPeriodSeconds"]
+
+
+def test_kms_deletion_window_is_the_apis() -> None:
+    text = member_doc("kms", "ScheduleKeyDeletionRequest", "PendingWindowInDays")
+    low, high = aws_facts.KMS_DELETION_WINDOW_DAYS
+    assert f"it must be between {low} and {high}, inclusive" in text
+    window = registry_schema("AWS::KMS::Key")["properties"]["PendingWindowInDays"]
+    assert (window["minimum"], window["maximum"]) == (low, high) == (7, 30)
+
+
+def test_route53_probe_intervals_are_the_apis() -> None:
+    interval = shape("route53", "RequestInterval")
+    assert (interval["min"], interval["max"]) == (
+        min(aws_facts.ROUTE53_HEALTH_CHECK_INTERVALS),
+        max(aws_facts.ROUTE53_HEALTH_CHECK_INTERVALS),
+    )
+    assert aws_facts.ROUTE53_HEALTH_CHECK_INTERVALS == (10, 30)
+    assert "the default value is 30 seconds" in member_doc(
+        "route53", "HealthCheckConfig", "RequestInterval"
+    )
+
+
+def test_grafana_token_lifetime_is_the_apis() -> None:
+    request = shape("grafana", "CreateWorkspaceServiceAccountTokenRequest")
+    lifetime = shape("grafana", request["members"]["secondsToLive"]["shape"])
+    assert lifetime["max"] == aws_facts.GRAFANA_TOKEN_MAX_SECONDS == 2592000
+    assert "up to 30 days" in member_doc(
+        "grafana", "CreateWorkspaceServiceAccountTokenRequest", "secondsToLive"
+    )
+
+
+def test_prometheus_retention_bounds_lie_within_the_apis() -> None:
+    request = shape("amp", "UpdateWorkspaceConfigurationRequest")
+    retention = shape("amp", request["members"]["retentionPeriodInDays"]["shape"])
+    low, high = aws_facts.PROMETHEUS_RETENTION_DAYS
+    assert retention["min"] == low == 1
+    # The maximum (three years) and the default are the User Guide's; neither model says more.
+    assert "max" not in retention
+    assert (high, aws_facts.PROMETHEUS_DEFAULT_RETENTION_DAYS) == (1095, 150)
+    assert low <= aws_facts.PROMETHEUS_DEFAULT_RETENTION_DAYS <= high
+
+
+def test_waf_rate_limit_is_the_apis() -> None:
+    limit = shape("wafv2", "RateLimit")
+    assert (limit["min"], limit["max"]) == aws_facts.WAF_RATE_LIMIT == (10, 2_000_000_000)
+    definitions = registry_schema("AWS::WAFv2::WebACL")["definitions"]
+    assert (definitions["RateLimit"]["minimum"], definitions["RateLimit"]["maximum"]) == (
+        aws_facts.WAF_RATE_LIMIT
+    )
+
+
+def test_rds_snapshot_identifier_rule_is_the_apis() -> None:
+    text = member_doc("rds", "CreateDBSnapshotMessage", "DBSnapshotIdentifier")
+    assert (
+        f"Must contain from 1 to {aws_facts.RDS_SNAPSHOT_IDENTIFIER_MAX_LENGTH} letters, "
+        "numbers, or hyphens"
+    ) in text
+    assert "First character must be a letter" in text
+    assert "Can't end with a hyphen or contain two consecutive hyphens" in text
+    pattern = aws_facts.RDS_SNAPSHOT_IDENTIFIER
+    for good in ("a", "Snap-1", "ecs-platform-stage-final-0123456789ab", "a" * 255):
+        assert pattern.match(good), good
+    for bad in ("1snap", "snap-", "snap--x", "-snap", "snap_x", "a" * 256):
+        assert not pattern.match(bad), bad
+
+
+def test_vpc_prefix_lengths_are_the_ones_settings_take() -> None:
+    widest, narrowest = aws_facts.VPC_IPV4_PREFIX_LENGTHS
+    assert (widest, narrowest) == (16, 28)
+    base = {"tags": {"owner": "o", "costCentre": "c"}, "dns": {"domain": "www.example.com"}}
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.load_settings("stage", {**base, "network": {"cidr": "10.0.0.0/15"}})
+    assert any("must be an IPv4 block from /16 to /20" in str(i) for i in caught.value.issues)
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.load_settings(
+            "stage",
+            {
+                **base,
+                "network": {
+                    "publicSubnetCidrs": ["10.0.224.0/29", "10.0.224.16/28"],
+                },
+            },
+        )
+    assert any(
+        'network.publicSubnetCidrs = "10.0.224.0/29": must be /28 or larger' in str(i)
+        for i in caught.value.issues
+    ), caught.value.issues
+
+
+def test_the_managed_policies_are_named_once() -> None:
+    named = {
+        aws_facts.ECS_INFRASTRUCTURE_LOAD_BALANCERS_POLICY,
+        aws_facts.RDS_ENHANCED_MONITORING_POLICY,
+        aws_facts.ECS_CONTAINER_INSTANCE_POLICY,
+        aws_facts.SSM_MANAGED_INSTANCE_POLICY,
+    }
+    assert named == set(aws_facts.MANAGED_POLICIES)
+    # The ARNs as the AWS Managed Policy Reference gives them ("Policy details", ARN).
+    assert named == {
+        "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+        "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    }
+
+
+def test_the_linear_step_count_is_one_shift_per_step_until_all_traffic_moved() -> None:
+    for step, count in ((100, 1), (50, 2), (33.3, 4), (25, 4), (20, 5), (10, 10), (3, 34)):
+        assert aws_facts.linear_step_count(step) == count, step

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from aws_facts import ECS_INFRASTRUCTURE_LOAD_BALANCERS_POLICY
 from components.bluegreen import (
-    INFRASTRUCTURE_POLICY_ARN,
     TLS_POLICY,
     BlueGreen,
     BlueGreenArgs,
@@ -371,7 +371,7 @@ def test_ecs_infrastructure_role_is_trusted_by_ecs_with_the_managed_policy(
         }
     ]
     attachment = https.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs
-    assert attachment["policyArn"] == INFRASTRUCTURE_POLICY_ARN
+    assert attachment["policyArn"] == ECS_INFRASTRUCTURE_LOAD_BALANCERS_POLICY
     assert attachment["role"] == role.outputs["name"]
 
 

@@ -265,3 +265,23 @@ def test_ec2_capacity_with_a_matching_instance_type_is_valid() -> None:
         "test", raw(service={"capacity": "ec2", "ec2InstanceType": "m7g.large", "memory": 512})
     )
     assert cfg.service.capacity == "ec2"
+
+
+# The program's canary and linear defaults are applied in one place, the settings' resolved
+# traffic shift; the component, the rollout model and the feasibility rules read it.
+@pytest.mark.parametrize(
+    ("deployment", "expected"),
+    [
+        ({"strategy": "blue-green"}, None),
+        ({"strategy": "rolling"}, None),
+        ({"strategy": "canary"}, (10.0, 5)),
+        ({"strategy": "canary", "canaryPercent": 20, "canaryBakeTimeMinutes": 3}, (20, 3)),
+        ({"strategy": "linear"}, (25.0, 2)),
+        ({"strategy": "linear", "linearStepPercent": 50, "linearStepBakeTimeMinutes": 7}, (50, 7)),
+    ],
+)
+def test_the_traffic_shift_resolves_the_defaults_once(
+    deployment: dict[str, Any], expected: tuple[float, int] | None
+) -> None:
+    shift = settings_of(**deployment).traffic_shift
+    assert (None if shift is None else (shift.percent, shift.bake_minutes)) == expected

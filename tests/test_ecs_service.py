@@ -524,7 +524,6 @@ def test_collector_sidecar_remote_writes_with_its_own_scoped_permission(
     ("fields", "message"),
     [
         ({"prometheus_remote_write_url": "https://x"}, "go together"),
-        ({"metrics_port": 8080}, "metrics_port 8080 must be a port"),
     ],
 )
 def test_invalid_arguments_are_rejected(fields: dict[str, Any], message: str) -> None:
@@ -558,6 +557,15 @@ def test_spot_on_ec2_capacity_is_rejected_by_settings() -> None:
         "service.fargateSpotPercent = 20" in issue and "applies only to capacity fargate" in issue
         for issue in service_issues({"capacity": "ec2", "fargateSpotPercent": 20})
     ), "fargateSpotPercent applies only to capacity fargate"
+
+
+def test_the_container_port_may_not_be_the_metrics_port() -> None:
+    # A rule of the settings alone: the collector scrapes METRICS_PORT, which no target group
+    # may reach, so the website's port must differ from it.
+    assert any(
+        "service.containerPort = 9102" in issue and "metrics" in issue
+        for issue in service_issues({"containerPort": 9102})
+    ), "containerPort must differ from the metrics port (9102)"
 
 
 def test_a_floor_above_the_desired_count_is_rejected_by_settings() -> None:
