@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pulumi
 from pulumi.runtime import mocks as runtime_mocks
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime import stack as runtime_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from contracts.evaluator import Document
 from mock_engine import (
@@ -27,7 +23,7 @@ from mock_engine import (
     AwsMocks,
     RecordedResource,
     Recording,
-    RecordingMonitor,
+    record,
     render_config,
 )
 from settings import read_stack
@@ -247,20 +243,6 @@ class _IamPathMocks(AwsMocks):
         return rid, out
 
 
-def _run(
-    build: Callable[[], None], project: str, stack: str, region: str
-) -> list[RecordedResource]:
-    mocks = _IamPathMocks(region=region)
-    pulumi.runtime.set_all_config({}, [])
-    runtime_settings.ROOT.set(None)
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    runtime_settings.SETTINGS.rpc_manager.clear()
-    runtime_settings.SETTINGS.outputs.clear()
-    _sync_await(runtime_stack.run_pulumi_func(build))
-    return list(monitor.records)
-
-
 @dataclass
 class CiRole:
     """A CI role of the bootstrap and every document attached to it."""
@@ -306,7 +288,12 @@ def render_bootstrap() -> BootstrapView:
     def declare() -> None:
         res.declare(settings, ACCOUNT_ID, "aws")
 
-    records = _run(declare, BOOTSTRAP_PROJECT, "account", settings.region)
+    records = record(
+        declare,
+        stack="account",
+        project=BOOTSTRAP_PROJECT,
+        mocks=_IamPathMocks(region=settings.region),
+    ).resources
     custom = [r for r in records if r.custom and r.type.startswith("aws:")]
     policies = {str(r.outputs.get("arn")): r for r in custom if r.type == "aws:iam/policy:Policy"}
     roles: dict[str, CiRole] = {}

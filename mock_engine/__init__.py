@@ -10,6 +10,7 @@ as the Pulumi CLI does; nothing above it (plan, policy, contracts, rollout) is i
 from mock_engine.mocks import (
     ACCOUNT_ID,
     AwsMocks,
+    RecordedAlias,
     RecordedResource,
     Recording,
     RecordingMonitor,
@@ -20,6 +21,7 @@ __all__ = [
     "ACCOUNT_ID",
     "ROOT",
     "AwsMocks",
+    "RecordedAlias",
     "RecordedResource",
     "Recording",
     "RecordingMonitor",

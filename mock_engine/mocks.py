@@ -3,8 +3,8 @@
 `AwsMocks` answers resource registrations with the inputs plus the fields AWS computes (ids,
 ARNs, DNS names, endpoints, merged tags) and answers every invoke the program makes. The
 `RecordingMonitor` keeps each registration with what the mock engine otherwise forgets: the
-parent, the provider and the resource options that matter for review (protect, retainOnDelete,
-ignoreChanges).
+parent, the provider and the resource options that keep deployed state (protect,
+retainOnDelete, ignoreChanges, aliases).
 """
 
 from __future__ import annotations
@@ -35,6 +35,23 @@ ELB_ACCOUNT = {
 }
 
 
+@dataclass(frozen=True)
+class RecordedAlias:
+    """One alias a resource was declared with: an earlier identity whose state it keeps.
+
+    Either a whole URN (`urn`), or a spec whose empty fields mean "as the resource is now":
+    `parent` is the earlier parent's URN, `no_parent` says it was once top-level.
+    """
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    parent: str = ""
+    no_parent: bool = False
+    stack: str = ""
+    project: str = ""
+
+
 @dataclass
 class RecordedResource:
     """One resource as the program declared it."""
@@ -52,6 +69,7 @@ class RecordedResource:
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
+    aliases: tuple[RecordedAlias, ...] = ()
 
     @property
     def parent_type(self) -> str:
@@ -452,6 +470,7 @@ class RecordingMonitor(runtime_mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(request.dependencies),
+                aliases=_aliases(request),
             )
         )
         return response
@@ -459,6 +478,28 @@ class RecordingMonitor(runtime_mocks.MockMonitor):
     def reset(self) -> None:
         self.records.clear()
         self.resources.clear()
+
+
+def _aliases(request: Any) -> tuple[RecordedAlias, ...]:
+    """The aliases of a registration, as the SDK sends them: specs (`aliases`) when the
+    monitor supports them, whole URNs (`aliasURNs`) otherwise."""
+    found = [RecordedAlias(urn=urn) for urn in request.aliasURNs]
+    for alias in request.aliases:
+        if not alias.HasField("spec"):
+            found.append(RecordedAlias(urn=alias.urn))
+            continue
+        spec = alias.spec
+        found.append(
+            RecordedAlias(
+                name=spec.name,
+                type=spec.type,
+                parent=spec.parentUrn,
+                no_parent=spec.noParent,
+                stack=spec.stack,
+                project=spec.project,
+            )
+        )
+    return tuple(found)
 
 
 def _plain(value: Any) -> Any:

@@ -43,13 +43,16 @@ def record(
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
     declared: list[RecordedResource] | None = None,
+    mocks: AwsMocks | None = None,
 ) -> Recording:
     """Runs `build` under the mock engine until every registration has settled.
 
     Returns every resource declared and the stack's exported outputs, resolved. When `build`
     fails, the exception propagates; `declared` (if given) still receives what was declared.
+    `mocks` replaces the default `AwsMocks(region=region)` (a subclass that answers some
+    type differently); its own region is then the one that counts.
     """
-    mocks = AwsMocks(region=region)
+    mocks = AwsMocks(region=region) if mocks is None else mocks
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
     monitor = _fresh_engine(stack, mocks, project)
     runtime_settings.SETTINGS.rpc_manager.clear()

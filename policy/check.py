@@ -9,44 +9,23 @@ stack-file values that look like plain-text secrets; exits 1 when anything block
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import policy
 from mock_engine import render_stack
-from policy.model import Finding, Resource, StackContext, context_of
-from policy.recorded import to_resource
-from policy.rules import evaluate
+from policy.model import Finding, StackContext, context_of
 from policy.secrets import SecretHit, scan_outputs, scan_values
-from settings import ROOT, StackFile, read_stack, stack_names
+from settings import PROJECT, ROOT, StackFile, decode_config, read_stack, stack_names
 
 __all__ = [
     "check_stack",
     "main",
-    "render",
     "report",
     "stack_file_hits",
     "stack_files",
-    "to_resource",
 ]
-
-
-def render(stack: str) -> tuple[list[Resource], dict[str, Any]]:
-    """The stack's resources and outputs, from the real program under the mock engine."""
-    recording = render_stack(stack)
-    return [to_resource(r) for r in recording.resources], dict(recording.outputs)
-
-
-def _as_written(value: str) -> Any:
-    """A config value in the shape it was written in: objects, lists, numbers and booleans
-    arrive as JSON text and are decoded; other text stays as it is. (Once read, a quoted
-    "30" and a bare 30 look alike; both are taken as the number.)"""
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    return value if isinstance(decoded, str) else decoded
 
 
 def stack_file_hits(paths: list[Path]) -> list[SecretHit]:
@@ -58,9 +37,17 @@ def stack_file_hits(paths: list[Path]) -> list[SecretHit]:
     return hits
 
 
+def _decoded(key: str, value: str) -> Any:
+    # Every value is decoded as the program decodes a setting of that name
+    # (settings.decode_config), whatever the key's namespace, so that a value the scan judges
+    # is the value a program reads; the key keeps its namespace for the report.
+    name = key.rpartition(":")[2]
+    return decode_config({f"{PROJECT}:{name}": value})[name]
+
+
 def _config_hits(stack_file: StackFile) -> list[SecretHit]:
     plain = {
-        key: _as_written(value)
+        key: _decoded(key, value)
         for key, value in stack_file.config.items()
         if key not in stack_file.secret_keys
     }
@@ -68,13 +55,17 @@ def _config_hits(stack_file: StackFile) -> list[SecretHit]:
 
 
 def stack_files(root: Path = ROOT) -> list[Path]:
-    return sorted([*root.glob("Pulumi.*.yaml"), *(root / "bootstrap").glob("Pulumi.*.yaml")])
+    """The stack files of the program at ``root`` and of its bootstrap program."""
+    projects = (root, root / "bootstrap")
+    return sorted(p / f"Pulumi.{name}.yaml" for p in projects for name in stack_names(p))
 
 
 def check_stack(stack: str) -> tuple[StackContext, list[Finding], list[SecretHit]]:
-    resources, outputs = render(stack)
-    ctx = context_of(read_stack(stack, ROOT))
-    return ctx, evaluate(resources, ctx), scan_outputs(outputs)
+    """The stack rendered by the mock engine, judged by the policy pack's one entry."""
+    recording = render_stack(stack)
+    stack_file = read_stack(stack, ROOT)
+    found = policy.findings(recording, stack_file)
+    return context_of(stack_file), found, scan_outputs(recording.outputs)
 
 
 def report(stack: str, ctx: StackContext, findings: list[Finding], outputs: list[SecretHit]) -> int:

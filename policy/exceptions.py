@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from address_space import MAX_PUBLIC_ADDRESSES
+from address_space import WIDEST_PUBLIC_RANGE
 from policy.graph import (
     BASTION_COMPONENT,
     BLUEGREEN_COMPONENT,
@@ -46,12 +46,6 @@ class PolicyException:
     """What ``applies`` accepts, exactly, in words (the documentation's table)."""
     note: str = ""
     """What the documentation adds to the reason: what still blocks, what is preferred."""
-
-
-def _widest(version: int) -> str:
-    """The widest public range one rule may admit, as a prefix (/16 for IPv4)."""
-    bits = 32 if version == 4 else 128
-    return f"/{bits - (MAX_PUBLIC_ADDRESSES[version].bit_length() - 1)}"
 
 
 def _alb_http_https(resource: Resource, detail: Mapping[str, Any], index: StackIndex) -> bool:
@@ -188,8 +182,7 @@ EXCEPTIONS: tuple[PolicyException, ...] = (
         matches=(
             "the bastion instance (a child of `ecs-platform:bastion:Bastion`), and TCP 22 alone to "
             "the bastion's group from the configured operator ranges, never `0.0.0.0/0`, `::/0`, "
-            f"or ranges that together admit more than a {_widest(4)} of public IPv4 or a "
-            f"{_widest(6)} of IPv6"
+            f"or ranges that together admit more than {WIDEST_PUBLIC_RANGE}"
         ),
         note=(
             "Session Manager is preferred; SSH from the whole internet is still a mandatory "

@@ -91,6 +91,8 @@ def is_public_cidr(cidr: str) -> bool:
         network = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return True
+    # typeshed types subnet_of on the IPv4/IPv6 union as if the versions could differ; the
+    # version test before it rules that out, which mypy cannot follow through `any`.
     return not any(
         network.version == internal.version and network.subnet_of(internal)  # type: ignore[arg-type]
         for internal in INTERNAL_NETWORKS

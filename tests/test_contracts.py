@@ -596,7 +596,7 @@ def test_the_command_fails_when_a_section_has_findings(monkeypatch, capsys):
     ]
     monkeypatch.setattr(cli, "gather", lambda: None)
     monkeypatch.setattr(cli, "run", lambda _: sections)
-    assert cli.main() == 1
+    assert cli.main([]) == 1
     out = capsys.readouterr().out
     assert "missing ecs:CreateCluster" in out and "contract-check: FAILED sections 1." in out
 
@@ -606,7 +606,7 @@ def test_the_command_passes_when_every_section_is_clean(monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "gather", lambda: None)
     monkeypatch.setattr(cli, "run", lambda _: [report.Section("1. x")])
-    assert cli.main() == 0
+    assert cli.main([]) == 0
     assert "contract-check: passed" in capsys.readouterr().out
 
 
@@ -617,5 +617,5 @@ def test_the_command_reports_a_stack_that_does_not_render(monkeypatch, capsys):
         raise ValueError("network.azCount=9: expected 1 to 6")
 
     monkeypatch.setattr(cli, "gather", broken)
-    assert cli.main() == 2
+    assert cli.main([]) == 2
     assert "could not render" in capsys.readouterr().out

@@ -13,7 +13,9 @@ the plan, and the plan reaches the policy pack only through its one public entry
 Two packages of one layer do not import each other (a shared piece belongs a layer down),
 except in L0, where a pure helper may use a fact. bootstrap/ and app/ are programs of their
 own and import nothing of this one; scripts/, .github/scripts/ and the local observability
-harnesses are tools and may import anything. Tests are not checked.
+harnesses are tools and may import anything. The bootstrap's modules are top-level modules
+of their own (`bootstrap_policies`, ...); only the contract checks import them. Tests are
+not checked.
 """
 
 from __future__ import annotations
@@ -44,6 +46,16 @@ LAYERS: dict[str, int] = {
 }
 #: Programs of their own: they import nothing of the layered program.
 SEPARATE = frozenset({"app", "bootstrap"})
+#: The bootstrap program's modules by the names it imports them with: it runs from bootstrap/,
+#: so they are top-level modules, not `bootstrap.*` (its `__main__` is the program's entry).
+BOOTSTRAP_MODULES = frozenset(
+    path.stem for path in (ROOT / "bootstrap").glob("*.py") if path.stem != "__main__"
+)
+#: The layered packages that may import the bootstrap's modules, each with its reason.
+BOOTSTRAP_READERS: dict[str, str] = {
+    "contracts": "the contract checks run the bootstrap's declare() under the mock engine, "
+    "to check the deploy roles against every document the bootstrap attaches to them",
+}
 #: Tools: may import anything (and nothing layered imports them).
 TOOLS = frozenset({"scripts", ".github/scripts"})
 #: Modules inside a layered package that are tools, not part of its layer: the local
@@ -158,6 +170,13 @@ def problems(files: dict[str, str]) -> list[str]:
                     )
                 continue
             assert own is not None
+            if top in BOOTSTRAP_MODULES:
+                if own_top not in BOOTSTRAP_READERS:
+                    out.append(
+                        f"{where} imports {imp.module}, a module of the bootstrap program "
+                        f"(only {', '.join(sorted(BOOTSTRAP_READERS))} may)"
+                    )
+                continue
             if top in TOOLS or top in SEPARATE:
                 out.append(f"{where} imports {imp.module}, which is not part of the program")
                 continue
@@ -190,6 +209,13 @@ def repository_files() -> dict[str, str]:
 def test_no_module_imports_a_layer_above_its_own() -> None:
     found = problems(repository_files())
     assert found == [], "imports against the layering:\n" + "\n".join(found)
+
+
+def test_the_bootstrap_modules_are_known_by_name() -> None:
+    # An empty set (bootstrap/ moved or renamed) would let any import of them through.
+    assert {"bootstrap_policies", "bootstrap_resources", "deploy_actions"} <= BOOTSTRAP_MODULES
+    assert not BOOTSTRAP_MODULES & set(LAYERS)
+    assert set(BOOTSTRAP_READERS) <= set(LAYERS)
 
 
 def test_every_layered_package_exists() -> None:
@@ -250,6 +276,20 @@ def test_every_layered_package_exists() -> None:
             ["components/iam.py:1 imports scripts, which is not part of the program"],
         ),
         (
+            {"offline_plan/plan.py": "import bootstrap_resources as res\n"},
+            [
+                "offline_plan/plan.py:1 imports bootstrap_resources, a module of the bootstrap "
+                "program (only contracts may)"
+            ],
+        ),
+        (
+            {"policy/engine.py": "def f():\n    from bootstrap_policies import STATE_PREFIX\n"},
+            [
+                "policy/engine.py:2 imports bootstrap_policies, a module of the bootstrap "
+                "program (only contracts may)"
+            ],
+        ),
+        (
             {"docs/gen.py": "import settings\n"},
             ["docs/gen.py belongs to no layer: add its package to LAYERS"],
         ),
@@ -264,6 +304,9 @@ def test_every_layered_package_exists() -> None:
                 "app/website/main.py": "from .config import Settings\n",
                 "scripts/bench_plan.py": "from offline_plan import cli\n",
                 "observability/localstack.py": "from app.tools.localpg import LocalPostgres\n",
+                "contracts/sources.py": "import bootstrap_policies as pol\n"
+                "import bootstrap_resources as res\n",
+                "bootstrap/bootstrap_resources.py": "import bootstrap_policies as pol\n",
             },
             [],
         ),

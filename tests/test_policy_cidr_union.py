@@ -15,7 +15,7 @@ from policy import rules
 from policy.graph import internet_wide
 from policy.model import Resource
 from policy.testing import res
-from tests.test_policy_stack_rules import (
+from tests.policy_rule_cases import (
     BAST,
     BG,
     INGRESS,

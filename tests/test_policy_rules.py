@@ -1,6 +1,7 @@
 """The rule registry as a whole: every resource rule has a case (the cases live in
-tests/test_policy_rules_<area>.py, one file per rule module), every rule names the checks
-it stands for, the starred checks are mandatory, and the rules are listed area by area."""
+tests/test_policy_rules_<area>.py, one file per rule module, beside the area's stack-rule
+cases), every rule names the checks it stands for, the starred checks are mandatory, and
+the rules are listed area by area."""
 
 from __future__ import annotations
 
@@ -36,8 +37,14 @@ def test_every_rule_is_declared_by_one_of_the_rule_modules() -> None:
 
 
 def test_the_rules_are_listed_area_by_area() -> None:
-    order = [rules.AREAS.index(rules.area_of(r)) for r in rules.RULES]
-    assert order == sorted(order)
+    # Every resource rule first, area by area in AREAS order; then the stack rules, area by
+    # area in STACK_RULE_AREAS order (the published table's).
+    scopes = [r.scope for r in rules.RULES]
+    assert scopes == sorted(scopes, key=lambda scope: scope != "resource")
+    assert set(rules.STACK_RULE_AREAS) <= set(rules.AREAS)
+    for scope, areas in (("resource", rules.AREAS), ("stack", rules.STACK_RULE_AREAS)):
+        order = [areas.index(rules.area_of(r)) for r in rules.RULES if r.scope == scope]
+        assert order == sorted(order)
     assert len(rules.BY_ID) == len(rules.RULES)
 
 

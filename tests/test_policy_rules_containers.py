@@ -4,6 +4,8 @@ offline and as the policy pack runs it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from policy.rules import containers
@@ -14,9 +16,12 @@ from tests.policy_rule_cases import (
     STAGE,
     TASK,
     Case,
+    StackCase,
+    check_broken_stack,
     check_case,
     container,
     resource_rule_ids,
+    without,
 )
 
 # rule id -> (type, passing props, failing props, context)
@@ -127,3 +132,15 @@ def test_rule_passes_the_good_resource_and_fails_the_bad_one(
     rule_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     check_case(rule_id, CASES[rule_id], monkeypatch)
+
+
+# --- stack rules, over the compliant stack of tests/policy_rule_cases.py ------------------
+
+STACK_CASES: list[StackCase] = [
+    ("ecr-lifecycle-policy", lambda s: without(s, "repo-lifecycle")),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "break_it"), STACK_CASES)
+def test_a_broken_stack_is_caught(rule_id: str, break_it: Any) -> None:
+    check_broken_stack(rule_id, break_it)

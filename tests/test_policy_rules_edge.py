@@ -18,9 +18,12 @@ from tests.policy_rule_cases import (
     STAGE,
     TG,
     Case,
+    StackCase,
+    check_broken_stack,
     check_case,
     resource_rule_ids,
     validation_args,
+    without,
 )
 
 # rule id -> (type, passing props, failing props, context)
@@ -99,3 +102,15 @@ def test_unknown_values_in_a_preview_are_not_violations(monkeypatch: Any) -> Non
         args, lambda msg, urn=None: reported.append(msg)
     )
     assert reported == []
+
+
+# --- stack rules, over the compliant stack of tests/policy_rule_cases.py ------------------
+
+STACK_CASES: list[StackCase] = [
+    ("alb-waf", lambda s: without(s, "web-waf")),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "break_it"), STACK_CASES)
+def test_a_broken_stack_is_caught(rule_id: str, break_it: Any) -> None:
+    check_broken_stack(rule_id, break_it)

@@ -4,14 +4,19 @@ runs it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from policy.rules import keys
 from tests.policy_rule_cases import (
     STAGE,
     Case,
+    StackCase,
+    check_broken_stack,
     check_case,
     resource_rule_ids,
+    without,
 )
 
 # rule id -> (type, passing props, failing props, context)
@@ -41,3 +46,15 @@ def test_rule_passes_the_good_resource_and_fails_the_bad_one(
     rule_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     check_case(rule_id, CASES[rule_id], monkeypatch)
+
+
+# --- stack rules, over the compliant stack of tests/policy_rule_cases.py ------------------
+
+STACK_CASES: list[StackCase] = [
+    ("secrets-rotation", lambda s: without(s, "secret-rotation")),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "break_it"), STACK_CASES)
+def test_a_broken_stack_is_caught(rule_id: str, break_it: Any) -> None:
+    check_broken_stack(rule_id, break_it)

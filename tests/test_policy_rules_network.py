@@ -3,6 +3,8 @@ resource that passes and one that fails, run offline and as the policy pack runs
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from policy.rules import network
@@ -13,8 +15,12 @@ from tests.policy_rule_cases import (
     STAGE,
     WEB,
     Case,
+    StackCase,
+    check_broken_stack,
     check_case,
+    replace,
     resource_rule_ids,
+    without,
 )
 
 # rule id -> (type, passing props, failing props, context)
@@ -71,3 +77,47 @@ def test_rule_passes_the_good_resource_and_fails_the_bad_one(
     rule_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     check_case(rule_id, CASES[rule_id], monkeypatch)
+
+
+# --- stack rules, over the compliant stack of tests/policy_rule_cases.py ------------------
+
+STACK_CASES: list[StackCase] = [
+    ("vpc-flow-logs-enabled", lambda s: without(s, "net-flow")),
+    ("vpc-default-security-group-managed", lambda s: without(s, "net-default")),
+    # The load balancer's exception covers 80 and 443 only.
+    (
+        "internet-ingress-only-load-balancer",
+        lambda s: replace(s, "web-alb-http", fromPort=8080.0, toPort=8080.0),
+    ),
+    # ... and only on the load balancer's own group.
+    (
+        "internet-ingress-only-load-balancer",
+        lambda s: replace(s, "svc-from-alb", referencedSecurityGroupId=None, cidrIpv4="0.0.0.0/0"),
+    ),
+    # The bastion's exception never covers SSH from the whole internet.
+    (
+        "internet-ingress-only-load-balancer",
+        lambda s: replace(s, "bastion-ssh", cidrIpv4="0.0.0.0/0"),
+    ),
+    (
+        "ecs-tasks-in-private-subnets",
+        lambda s: replace(
+            s,
+            "svc",
+            networkConfiguration={"subnets": ["subnet-pub"], "securityGroups": ["sg-svc"]},
+        ),
+    ),
+    (
+        "ecs-tasks-in-private-subnets",
+        lambda s: replace(s, "net-private-0", mapPublicIpOnLaunch=True),
+    ),
+    (
+        "private-subnets-route-via-nat",
+        lambda s: replace(s, "net-private-default", gatewayId="igw-1", natGatewayId=None),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "break_it"), STACK_CASES)
+def test_a_broken_stack_is_caught(rule_id: str, break_it: Any) -> None:
+    check_broken_stack(rule_id, break_it)

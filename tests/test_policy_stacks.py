@@ -13,9 +13,9 @@ import pytest
 import policy
 from components.database import Database, DatabaseArgs
 from components.network import Subnets
-from mock_engine import Recording
-from policy.check import to_resource
+from mock_engine import RecordedResource, Recording
 from policy.model import Enforcement, Finding, StackContext, context_of
+from policy.recorded import to_resource
 from policy.rules import evaluate
 from policy.secrets import scan_outputs
 from settings import DatabaseSettings, read_stack
@@ -148,14 +148,23 @@ def test_the_offline_check_exits_non_zero_on_a_mandatory_violation(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from policy import check
-    from policy.testing import res
 
-    public = res("aws:rds/instance:Instance", "db", {"publiclyAccessible": True})
-    monkeypatch.setattr(check, "render", lambda stack: ([public], {"url": "https://x"}))
+    public = RecordedResource(
+        type="aws:rds/instance:Instance",
+        name="db",
+        urn="urn:pulumi:stage::ecs-platform::aws:rds/instance:Instance::db",
+        parent="",
+        inputs={"publiclyAccessible": True},
+        outputs={},
+        id="db",
+    )
+    recording = Recording(resources=[public], outputs={"url": "https://x"})
+    monkeypatch.setattr(check, "render_stack", lambda stack: recording)
     assert check.main(["--stack", "stage"]) == 1
     assert (
         "rds-instance-public-access-check: db: publiclyAccessible is true"
         in capsys.readouterr().out
     )
-    monkeypatch.setattr(check, "render", lambda stack: ([], {"url": "https://x"}))
+    empty = Recording(resources=[], outputs={"url": "https://x"})
+    monkeypatch.setattr(check, "render_stack", lambda stack: empty)
     assert check.main(["--stack", "stage"]) == 0

@@ -7,8 +7,7 @@ import pytest
 
 from policy.model import Resource
 from policy.testing import res
-from tests.test_policy_cidr_union import INTERNET_IN_PIECES
-from tests.test_policy_stack_rules import (
+from tests.policy_rule_cases import (
     BG,
     good_stack,
     ingress,
@@ -16,6 +15,7 @@ from tests.test_policy_stack_rules import (
     tagged,
     violations,
 )
+from tests.test_policy_cidr_union import INTERNET_IN_PIECES
 
 TEST_PORT = 8443.0
 RULE = "internet-ingress-only-load-balancer"

@@ -10,7 +10,13 @@ import pulumi
 import pytest
 
 from components.registry import NoRunningRelease
-from mock_engine.mocks import RUNNING_ENVIRONMENT, AwsMocks, RecordedResource, Recording
+from mock_engine.mocks import (
+    RUNNING_ENVIRONMENT,
+    AwsMocks,
+    RecordedAlias,
+    RecordedResource,
+    Recording,
+)
 from mock_engine.run import render_stack
 from settings import STACK_TAG_KEYS, SettingsError, read_stack
 
@@ -222,6 +228,19 @@ def test_sites_with_a_domain_answer_over_ipv4_and_ipv6(stage, prod) -> None:
             if r.inputs.get("aliases")
         )
         assert types == ["A", "AAAA"]
+
+
+def test_the_site_records_keep_the_state_they_had_as_the_services_children(stage, prod) -> None:
+    # The A/AAAA records were declared under the `web` service before the zone's component
+    # took them; without an alias to that parent every deployed stack would replace them.
+    for rec, stack in ((stage, "stage"), (prod, "prod")):
+        stack_urn = f"urn:pulumi:{stack}::ecs-platform::pulumi:pulumi:Stack"
+        service = f"{stack_urn}$ecs-platform:ecs:EcsService::web"
+        assert service in {r.urn for r in rec.resources}
+        records = {r.name: r for r in rec.of_type("aws:route53/record:Record")}
+        for name in ("web-dns-a", "web-dns-aaaa"):
+            assert records[name].parent_type == "ecs-platform:dns:Dns"
+            assert records[name].aliases == (RecordedAlias(parent=service),), name
 
 
 def test_the_stacks_export_what_the_workflow_follows_a_release_with(stage, prod) -> None:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from policy import secrets
 from policy.graph import (
     ECS_SERVICE,
+    StackIndex,
 )
 from policy.model import Resource, StackContext, decode_json
 from policy.rules.registry import (
     DEFAULT_CONTEXT,
     A,
     M,
+    Outcome,
+    as_index,
     listing,
     resource_rule,
+    stack_rule,
     truthy,
+    without_companion,
 )
 
 CLUSTER = "aws:ecs/cluster:Cluster"
@@ -237,3 +242,20 @@ def ecr_kms(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list[str]:
     if not any(c.get("encryptionType") == "KMS" for c in configs):
         return ["repository is not encrypted with KMS"]
     return []
+
+
+@stack_rule(
+    "ecr-lifecycle-policy",
+    A,
+    "Every repository has a lifecycle policy expiring old images (FSBP ECR.3).",
+)
+def ecr_lifecycle(
+    resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
+) -> list[Outcome]:
+    return without_companion(
+        as_index(resources),
+        ECR_REPOSITORY,
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "repository",
+        "no lifecycle policy",
+    )

@@ -1,19 +1,32 @@
-"""The RDS database instance."""
+"""The RDS database: the instance, its parameter and subnet groups, and who may reach it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from policy.graph import (
+    BASTION_COMPONENT,
+    EC2_INSTANCE,
+    ECS_SERVICE,
+    LAUNCH_TEMPLATE,
     RDS_CLUSTER,
     RDS_INSTANCE,
+    SUBNET,
+    StackIndex,
     number,
 )
 from policy.model import Resource, StackContext
+from policy.rules.network import group_name, is_public_subnet
 from policy.rules.registry import (
     DEFAULT_CONTEXT,
     A,
     M,
+    Outcome,
+    Violation,
+    as_index,
     listing,
     resource_rule,
+    stack_rule,
     truthy,
 )
 
@@ -163,4 +176,137 @@ def rds_managed_password(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> li
         out.append("a master password is set by the program")
     if not truthy(r.get("manageMasterUserPassword")):
         out.append("manageMasterUserPassword is not true")
+    return out
+
+
+# --- Stack rules: judged with every resource of the stack in view ----------------------
+
+
+def _bastion_groups(index: StackIndex) -> set[str]:
+    return {
+        g.urn
+        for r in index.of_type(EC2_INSTANCE, LAUNCH_TEMPLATE)
+        if r.under(BASTION_COMPONENT)
+        for g in index.groups_of(r)
+    }
+
+
+@stack_rule(
+    "database-reachable-only-from-service-and-bastion",
+    M,
+    "The database's security groups take traffic only from the ECS service's and the "
+    "bastion's security groups: no CIDR, no other group (checkov CKV_AWS_17; FSBP RDS.2).",
+)
+def database_reachability(
+    resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
+) -> list[Outcome]:
+    index = as_index(resources)
+    allowed = {g.urn for s in index.of_type(ECS_SERVICE) for g in index.groups_of(s)}
+    allowed |= _bastion_groups(index)
+    out: list[Outcome] = []
+    for db in index.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        groups = {g.urn for g in index.groups_of(db)}
+        if not groups:
+            out.append(
+                Violation(
+                    "database has no security group of this stack (default group?)", resource=db
+                )
+            )
+            continue
+        for e in index.rule_entries("ingress"):
+            if e.group not in groups:
+                continue
+            where = f"{group_name(index, e.group)} ({e.ports_text()})"
+            for cidr in e.cidrs:
+                out.append(
+                    Violation(f"database group {where} takes {cidr}", e.detail(cidr), e.resource)
+                )
+            if e.self_reference:
+                out.append(
+                    Violation(f"database group {where} allows itself", e.detail(), e.resource)
+                )
+            if e.unresolved_sources:
+                out.append(
+                    Violation(
+                        f"database group {where} has a source that cannot be traced",
+                        e.detail(),
+                        e.resource,
+                    )
+                )
+            for source in e.sources:
+                if source not in allowed:
+                    out.append(
+                        Violation(
+                            f"database group {where} takes traffic from {group_name(index, source)}, "
+                            "which is neither the service's nor the bastion's",
+                            e.detail(),
+                            e.resource,
+                        )
+                    )
+    return out
+
+
+RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+
+
+@stack_rule(
+    "rds-force-ssl",
+    M,
+    "PostgreSQL enforces TLS through a parameter group with rds.force_ssl=1 "
+    "(checkov CKV2_AWS_69; FSBP RDS.38).",
+)
+def rds_force_ssl(
+    resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
+) -> list[Outcome]:
+    index = as_index(resources)
+    out: list[Outcome] = []
+    for db in index.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        engine = db.get("engine")
+        if isinstance(engine, str) and "postgres" not in engine:
+            continue
+        prop, kind = (
+            ("parameterGroupName", RDS_PARAMETER_GROUP)
+            if db.type == RDS_INSTANCE
+            else ("dbClusterParameterGroupName", RDS_CLUSTER_PARAMETER_GROUP)
+        )
+        groups = index.refs(db, prop, types=[kind])
+        if not groups and db.get(prop) is None:
+            out.append(
+                Violation("uses the default parameter group; rds.force_ssl is not set", resource=db)
+            )
+            continue
+        if not groups:
+            groups = [g for g in index.of_type(kind) if g.parent == db.parent]
+        forced = any(
+            isinstance(p, Mapping)
+            and p.get("name") == "rds.force_ssl"
+            and str(p.get("value")) == "1"
+            for g in groups
+            for p in listing(g.get("parameters"))
+        )
+        if not forced:
+            out.append(Violation("parameter group does not set rds.force_ssl=1", resource=db))
+    return out
+
+
+@stack_rule(
+    "rds-private-subnet-group",
+    A,
+    "The database's subnet group holds only private subnets (FSBP RDS.18).",
+)
+def rds_private_subnets(
+    resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
+) -> list[Outcome]:
+    index = as_index(resources)
+    out: list[Outcome] = []
+    for db in index.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        for group in index.refs(db, "dbSubnetGroupName", types=["aws:rds/subnetGroup:SubnetGroup"]):
+            public = [
+                s.name
+                for s in index.refs(group, "subnetIds", types=[SUBNET])
+                if is_public_subnet(index, s)
+            ]
+            if public:
+                out.append(Violation(f"subnet group includes public subnets {public}", resource=db))
     return out

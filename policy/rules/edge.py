@@ -1,21 +1,27 @@
-"""The load balancer: listeners, TLS policies, the balancer itself and its target groups."""
+"""The load balancer: listeners, TLS policies, the balancer itself, its target groups and
+its WAF."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from policy.graph import (
     LISTENERS,
     LOAD_BALANCERS,
     TARGET_GROUPS,
+    StackIndex,
 )
 from policy.model import UNKNOWN, Resource, StackContext
 from policy.rules.registry import (
     DEFAULT_CONTEXT,
     A,
     M,
+    Outcome,
+    Violation,
+    as_index,
     listing,
     resource_rule,
+    stack_rule,
     truthy,
 )
 
@@ -153,3 +159,22 @@ def target_group_health_check(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) 
     if not isinstance(check, Mapping) or check.get("enabled") is False or not check.get("path"):
         return ["no health check path"]
     return []
+
+
+@stack_rule(
+    "alb-waf",
+    A,
+    "An internet-facing load balancer is protected by a WAF web ACL (checkov CKV2_AWS_28; FSBP ELB.16).",
+)
+def alb_waf(
+    resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
+) -> list[Outcome]:
+    index = as_index(resources)
+    associations = index.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+    return [
+        Violation("no WAF web ACL association", resource=lb)
+        for lb in index.of_type(*LOAD_BALANCERS)
+        if not truthy(lb.get("internal"))
+        and application_lb(lb)
+        and not any(lb in index.refs(a, "resourceArn") for a in associations)
+    ]

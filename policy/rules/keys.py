@@ -1,14 +1,22 @@
-"""Encryption keys and certificates: KMS keys, the keys of secrets, ACM certificates."""
+"""Encryption keys, secrets and certificates: KMS keys, the keys and rotation of secrets,
+ACM certificates."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from policy.graph import StackIndex
 from policy.model import Resource, StackContext
 from policy.rules.registry import (
     DEFAULT_CONTEXT,
     A,
     M,
+    Outcome,
+    as_index,
     resource_rule,
+    stack_rule,
     truthy,
+    without_companion,
 )
 
 
@@ -47,3 +55,20 @@ def acm_dns_validation(r: Resource, ctx: StackContext = DEFAULT_CONTEXT) -> list
     if r.get("domainName") and method != "DNS":
         return [f"validationMethod is {method!r}"]
     return []
+
+
+@stack_rule(
+    "secrets-rotation",
+    A,
+    "Secrets the program creates are rotated (FSBP SecretsManager.1).",
+)
+def secrets_rotation(
+    resources: Iterable[Resource] | StackIndex, ctx: StackContext = DEFAULT_CONTEXT
+) -> list[Outcome]:
+    return without_companion(
+        as_index(resources),
+        "aws:secretsmanager/secret:Secret",
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "secretId",
+        "no rotation configured",
+    )
