@@ -16,11 +16,12 @@ $(AWSX_STAMP): scripts/requirements-awsx.lock
 
 awsx-venv: $(AWSX_STAMP) ## install pulumi-awsx in build/awsx-venv (docs/design.md shows it under mocks)
 
-docs: venv awsx-venv ## regenerate every generated section of docs/: configuration, security tables, awsx table
+docs: venv awsx-venv ## regenerate every generated section of docs/: configuration, security tables, alerts, awsx table
 	$(PY) $(CONFIG_DOCS)
 	$(PY) scripts/gen_docs.py
 
-docs-check: venv awsx-venv ## fail when a generated section of docs/ is stale
+docs-check: venv awsx-venv ## fail when a generated section of docs/ (or Pulumi.yaml's config block) is stale
+	$(PY) $(CONFIG_DOCS) --check
 	$(PY) scripts/gen_docs.py --check
 
 figures: venv ## docs/figures.md: cost per stack, rollout times, plan speed (about a minute)

@@ -96,10 +96,38 @@ def _awsx_table() -> str:
     return awsx_visibility.markdown()
 
 
+def _cell(text: str) -> str:
+    """`text` as one Markdown table cell: one line, pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def alerts_table() -> str:
+    """Every Prometheus alert of observability/prometheus/rules/, as its rule file says: the
+    condition, how long it must hold, the severity, and where it runs."""
+    from observability import render
+
+    lines = [
+        "| alert | fires when | for | severity | runs |",
+        "|---|---|---|---|---|",
+    ]
+    for path in render.rule_files():
+        runs = "locally only" if path.name in render.LOCAL_ONLY_RULE_FILES else "AWS and locally"
+        for group in render.load_rule_groups(path):
+            for rule in group.get("rules", []):
+                if "alert" not in rule:
+                    continue
+                lines.append(
+                    f"| `{rule['alert']}` | `{_cell(str(rule['expr']))}` | {rule.get('for', '0s')} "
+                    f"| {rule['labels']['severity']} | {runs} (`{path.name}`) |"
+                )
+    return "\n".join(lines)
+
+
 SECTIONS: tuple[Generated, ...] = (
     Generated(DOCS / "security.md", "policy-rules", _rules_table),
     Generated(DOCS / "security.md", "policy-exceptions", _exceptions_table),
     Generated(DOCS / "design.md", "awsx-visibility", _awsx_table),
+    Generated(DOCS / "observability.md", "alerts", alerts_table),
 )
 
 

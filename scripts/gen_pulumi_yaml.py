@@ -1,9 +1,14 @@
 """Writes Pulumi.yaml's config block and docs/configuration.md from the settings package, so
 that both always declare every key with its type, default and description (tests fail when
-either is out of date)."""
+either is out of date).
+
+    .venv/bin/python scripts/gen_pulumi_yaml.py            # rewrite both (make docs)
+    .venv/bin/python scripts/gen_pulumi_yaml.py --check    # list stale files, exit 1 if any
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,11 +58,39 @@ def configuration_doc() -> str:
     )
 
 
-def main(root: Path = ROOT) -> None:
-    """Writes both generated files under `root`."""
-    (root / "Pulumi.yaml").write_text(render())
-    (root / CONFIGURATION_DOC).write_text(configuration_doc())
+def generated(root: Path = ROOT) -> dict[Path, str]:
+    """Each generated file under `root` and the text it should hold."""
+    return {root / "Pulumi.yaml": render(), root / CONFIGURATION_DOC: configuration_doc()}
+
+
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+    """Writes both generated files under `root` (with `--check`, only lists the stale ones).
+
+    `--help` prints the usage and exits 0 before anything is written; an unknown argument
+    exits 2 (argparse's SystemExit).
+    """
+    parser = argparse.ArgumentParser(
+        prog="scripts/gen_pulumi_yaml.py",
+        description="Writes Pulumi.yaml's config block and docs/configuration.md from the "
+        "settings package.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; list stale files, exit 1 if any"
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    stale = [path for path, text in generated(root).items() if _read(path) != text]
+    for path in stale:
+        if args.check:
+            print(f"stale: {path.relative_to(root)} (run: python scripts/gen_pulumi_yaml.py)")
+        else:
+            path.write_text(generated(root)[path])
+            print(f"wrote {path.relative_to(root)}")
+    return 1 if args.check and stale else 0
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text() if path.is_file() else None
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -54,7 +54,7 @@ def test_bootstrap_program_declares_its_resources_from_the_stack_file(account: R
     assert counts["aws:iam/openIdConnectProvider:OpenIdConnectProvider"] == 1
 
 
-def test_bootstrap_program_exports_what_the_readme_steps_use(account: Recording) -> None:
+def test_bootstrap_program_exports_what_the_bootstrap_steps_use(account: Recording) -> None:
     out = account.outputs
     assert set(out) == {
         "stateBucket",

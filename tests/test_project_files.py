@@ -12,7 +12,7 @@ from scripts.gen_pulumi_yaml import CONFIGURATION_DOC, configuration_doc, projec
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_pulumi_yaml_declares_every_key_as_settings_py_does() -> None:
+def test_pulumi_yaml_declares_every_key_as_the_settings_package_does() -> None:
     on_disk = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     assert on_disk == project_document(), "run: python scripts/gen_pulumi_yaml.py"
 
