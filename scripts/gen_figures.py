@@ -187,8 +187,10 @@ def alert_lines(output: str) -> list[str]:
     summary; not make's echo of the command."""
     kept = []
     for raw in output.splitlines():
+        if raw.startswith(("make", ".venv", "/")):
+            continue
         line = raw.lstrip(".sFE").rstrip()
-        if not line or line.startswith(("make", ".venv", "/")) or "[100%]" in line:
+        if not line or "[100%]" in line:
             continue
         timings = re.fullmatch(r"\{('[^']+': [0-9.]+(?:, )?)+\}", line)
         if timings:

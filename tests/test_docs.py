@@ -365,3 +365,17 @@ def test_every_figure_section_says_its_command_and_date() -> None:
         if not body.strip():
             continue  # not measured yet on this checkout: nothing to date
         assert re.match(r"Produced by `[^`]+` on \d{4}-\d{2}-\d{2}\.\n\n", body), name
+
+
+def test_the_alert_figures_keep_the_measurements_and_drop_makes_echo() -> None:
+    output = (
+        ".venv/bin/python -m pytest -q -s -m servers tests/test_observability_e2e.py\n"
+        "..{'WebsiteTargetDown': 3.95, 'WebsiteProbeFailing': 4.21}\n"
+        ".....\n"
+        "8 passed in 81.35s (0:01:21)\n"
+    )
+    assert gen_figures.alert_lines(output) == [
+        "WebsiteTargetDown after 4.0s",
+        "WebsiteProbeFailing after 4.2s",
+        "8 passed in 81.35s (0:01:21)",
+    ]
