@@ -167,6 +167,22 @@ def linear_step_count(step_percent: float) -> int:
 # does not have sub-minute resolution, ... the alarm might often lapse into INSUFFICENT_DATA".
 CLOUDWATCH_HIGH_RESOLUTION_PERIODS = (10, 20, 30)
 CLOUDWATCH_STANDARD_PERIOD_SECONDS = 60
+# The same page: "An alarm's total current evaluation period can be no longer than seven days,
+# so Period multiplied by EvaluationPeriods can't be more than 604,800 seconds. For alarms with
+# a period of less than one hour (3,600 seconds), the total evaluation period can't be longer
+# than one day (86,400 seconds)."
+CLOUDWATCH_MAX_EVALUATION_SECONDS = 604_800
+CLOUDWATCH_SHORT_PERIOD_SECONDS = 3_600
+CLOUDWATCH_MAX_SHORT_PERIOD_EVALUATION_SECONDS = 86_400
+
+
+def cloudwatch_max_evaluation_seconds(period_seconds: int) -> int:
+    """The longest Period x EvaluationPeriods CloudWatch accepts for an alarm of this period."""
+    if period_seconds < CLOUDWATCH_SHORT_PERIOD_SECONDS:
+        return CLOUDWATCH_MAX_SHORT_PERIOD_EVALUATION_SECONDS
+    return CLOUDWATCH_MAX_EVALUATION_SECONDS
+
+
 # KMS ScheduleKeyDeletion, PendingWindowInDays (KMS API Reference): "it must be between 7 and
 # 30, inclusive. If you do not include a value, it defaults to 30." (The service model's
 # integer shape is looser, 1-365; the documented constraint is the one KMS enforces.)
@@ -181,6 +197,9 @@ ROUTE53_HEALTH_CHECK_METRICS_REGION = "us-east-1"
 # ACM renews a certificate it issued starting 60 days before it expires (ACM User Guide,
 # "Managed certificate renewal"): fewer days left than that means renewal has not succeeded.
 ACM_RENEWAL_START_DAYS = 60
+# ACM publishes DaysToExpiry (namespace AWS/CertificateManager, dimension CertificateArn) once a
+# day (ACM User Guide, "Supported CloudWatch metrics"): an alarm on it evaluates daily periods.
+ACM_METRIC_PERIOD_SECONDS = 86_400
 # Managed Grafana CreateWorkspaceServiceAccountToken, secondsToLive (Managed Grafana API
 # Reference): 1 to 2592000 seconds, "up to 30 days in the future".
 GRAFANA_TOKEN_MAX_SECONDS = 30 * 24 * 3600

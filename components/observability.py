@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
 from aws_facts import (
+    ACM_METRIC_PERIOD_SECONDS,
     ACM_RENEWAL_START_DAYS,
     GRAFANA_TOKEN_MAX_SECONDS,
     PROMETHEUS_DEFAULT_RETENTION_DAYS,
@@ -35,7 +36,6 @@ from observability import render
 from settings import ObservabilitySettings
 
 GIB = 1024**3
-DAY_SECONDS = 86400
 #: ACM publishes DaysToExpiry (namespace AWS/CertificateManager, dimension CertificateArn)
 #: once a day in the certificate's region, and stops once the certificate has expired
 #: (ACM User Guide, "Supported CloudWatch metrics"; the CDK's metricDaysToExpiry notes
@@ -525,7 +525,7 @@ def alarm_specs(
                 "Minimum",
                 "LessThanThreshold",
                 args.certificate_expiry_days,
-                period=DAY_SECONDS,
+                period=ACM_METRIC_PERIOD_SECONDS,
                 evaluation_periods=CERTIFICATE_ALARM_DAYS,
                 treat_missing_data="breaching",
             )

@@ -282,6 +282,21 @@ def _cpu_alarm_above_scaling_target(c: Candidate) -> Iterable[tuple[str, Any, st
         )
 
 
+def _alarm_window_fits_cloudwatch(c: Candidate) -> Iterable[tuple[str, Any, str]]:
+    obs = c.observability
+    window = obs.alarm_period_seconds * obs.alarm_evaluation_periods
+    limit = aws_facts.cloudwatch_max_evaluation_seconds(obs.alarm_period_seconds)
+    if window > limit:
+        yield (
+            "observability.alarmPeriodSeconds",
+            obs.alarm_period_seconds,
+            f"times alarmEvaluationPeriods ({obs.alarm_evaluation_periods}) is {window} s; "
+            f"CloudWatch evaluates an alarm over at most {limit} s "
+            f"({aws_facts.CLOUDWATCH_MAX_SHORT_PERIOD_EVALUATION_SECONDS} s for periods under "
+            f"{aws_facts.CLOUDWATCH_SHORT_PERIOD_SECONDS} s)",
+        )
+
+
 def _bake_time_outlasts_the_alarms(c: Candidate) -> Iterable[tuple[str, Any, str]]:
     d, obs = c.deployment, c.observability
     if d.strategy == "rolling":
@@ -494,6 +509,11 @@ FEASIBILITY: tuple[Feasibility, ...] = (
         "bake-time",
         "a release bakes long enough for the rollback alarms",
         _bake_time_outlasts_the_alarms,
+    ),
+    Feasibility(
+        "alarm-window",
+        "an alarm's period times its evaluation periods fits CloudWatch's evaluation limit",
+        _alarm_window_fits_cloudwatch,
     ),
     Feasibility(
         "stack-name", "the stack name fits the AWS names built from it", _stack_name_fits_aws_names

@@ -381,6 +381,22 @@ def test_alarm_periods_are_the_ones_cloudwatch_takes() -> None:
     )
 
 
+def test_the_alarm_evaluation_limits_are_cloudwatchs() -> None:
+    text = member_doc("cloudwatch", "PutMetricAlarmInput", "Period")
+    assert (
+        "Period multiplied by EvaluationPeriods can't be more than "
+        f"{aws_facts.CLOUDWATCH_MAX_EVALUATION_SECONDS:,} seconds"
+    ) in text
+    assert (
+        f"For alarms with a period of less than one hour "
+        f"({aws_facts.CLOUDWATCH_SHORT_PERIOD_SECONDS:,} seconds), the total evaluation period "
+        f"can't be longer than one day "
+        f"({aws_facts.CLOUDWATCH_MAX_SHORT_PERIOD_EVALUATION_SECONDS:,} seconds)"
+    ) in text
+    assert aws_facts.cloudwatch_max_evaluation_seconds(3540) == 86_400
+    assert aws_facts.cloudwatch_max_evaluation_seconds(3600) == 604_800
+
+
 def test_the_alarm_period_setting_follows_cloudwatchs_minute() -> None:
     base = {"tags": {"owner": "o", "costCentre": "c"}, "dns": {"domain": "www.example.com"}}
     for period in (60, 120, 300):

@@ -531,6 +531,18 @@ INFEASIBLE: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
         "at least 10 minutes",
     ),
     (
+        "alarm-window",
+        "a day-long period evaluated eight times",
+        config(
+            deployment={"strategy": "rolling"},
+            observability={"alarmPeriodSeconds": 86400, "alarmEvaluationPeriods": 8},
+        ),
+        "stage",
+        "us-east-1",
+        "observability.alarmPeriodSeconds",
+        "at most 604800 s",
+    ),
+    (
         "stack-name",
         "upper case and underscore",
         config(),
@@ -702,6 +714,11 @@ def test_infeasible_combination_is_rejected_naming_the_key(
 ) -> None:
     found = [m for m in messages(raw, stack, region) if m.startswith(f"ecs-platform:{key} = ")]
     assert any(allowed in m for m in found), found
+
+
+def test_a_sub_minute_alarm_period_declares_nothing() -> None:
+    raw = config(observability={"alarmPeriodSeconds": 10})
+    assert "ecs-platform:observability.alarmPeriodSeconds = 10: " in declared_by(raw)
 
 
 @pytest.mark.parametrize(
