@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 from mock_engine import ROOT
-from settings import SettingsError, StackFileError, stack_names
+from settings import SettingsError, StackFileError, stack_name_problem, stack_names
 
 DEFAULT_DIAGRAM_DIR = Path("build/plan")
 
@@ -94,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     known = stack_names(args.project_dir)
     stacks = args.stack or known
     for stack in stacks:
-        if not re.match(r"^[A-Za-z0-9_.-]+$", stack):
-            return fail(2, f"'{stack}' is not a stack name (letters, digits, '.', '_', '-')")
+        problem = stack_name_problem(stack)
+        if problem is not None:
+            return fail(2, problem)
         if stack not in known:
             return fail(
                 2,

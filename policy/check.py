@@ -17,7 +17,16 @@ import policy
 from mock_engine import render_stack
 from policy.model import Finding, StackContext, context_of
 from policy.secrets import SecretHit, scan_outputs, scan_values
-from settings import PROJECT, ROOT, StackFile, decode_config, read_stack, stack_names
+from settings import (
+    PROJECT,
+    ROOT,
+    SettingsError,
+    StackFile,
+    StackFileError,
+    decode_config,
+    read_stack,
+    stack_names,
+)
 
 __all__ = [
     "check_stack",
@@ -90,7 +99,11 @@ def report(stack: str, ctx: StackContext, findings: list[Finding], outputs: list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    """Exit 0 when every stack passes, 1 when a mandatory rule fails, 2 when a stack cannot be
+    read or its configuration is invalid (the problem printed on one line, nothing checked)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m policy.check", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--stack", action="append", help="stack to check (repeatable)")
     parser.add_argument("--all", action="store_true", help="every stack with a stack file")
     args = parser.parse_args(argv)
@@ -98,13 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.all or not stacks:
         stacks = stack_names(ROOT)
     problems = 0
-    hits = stack_file_hits(stack_files())
-    for hit in hits:
-        print(f"[mandatory] stack-file-no-plaintext-secrets: {hit.path}: {hit.reason}")
-    problems += len(hits)
-    for stack in stacks:
-        ctx, findings, output_hits = check_stack(stack)
-        problems += report(stack, ctx, findings, output_hits)
+    try:
+        hits = stack_file_hits(stack_files())
+        for hit in hits:
+            print(f"[mandatory] stack-file-no-plaintext-secrets: {hit.path}: {hit.reason}")
+        problems += len(hits)
+        for stack in stacks:
+            ctx, findings, output_hits = check_stack(stack)
+            problems += report(stack, ctx, findings, output_hits)
+    except (StackFileError, SettingsError) as error:
+        print(f"policy check: {error}", file=sys.stderr)
+        return 2
     print("policy check: " + ("FAILED" if problems else "passed"))
     return 1 if problems else 0
 

@@ -44,6 +44,7 @@ from settings.stack_file import (
     raw_project_config,
     read_stack,
     secret_placeholder,
+    stack_name_problem,
     stack_names,
 )
 from settings.tags import STACK_TAG_KEYS, TagSettings
@@ -95,5 +96,6 @@ __all__ = [
     "reference_table",
     "secret_placeholder",
     "setting",
+    "stack_name_problem",
     "stack_names",
 ]

@@ -89,6 +89,12 @@ class StackSettings:
         return self.dns.domain != ""
 
     @property
+    def public_url(self) -> str:
+        """The site's URL as known before anything is deployed (empty without a domain: the
+        load balancer's own name is known only after)."""
+        return f"https://{self.dns.domain}" if self.https else ""
+
+    @property
     def zone_name(self) -> str:
         """Hosted zone of the domain."""
         if self.dns.zone_name:

@@ -5,6 +5,7 @@ offline readers (the plan, the rollout model, the policy check, the tests) canno
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,18 @@ def secret_placeholder(key: str) -> str:
     return f"<secret {key}>"
 
 
+# What the Pulumi CLI accepts as a stack name: letters, digits, '-', '_' and '.' (`pulumi stack
+# init` refuses anything else), so no name reaches outside the project's directory.
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def stack_name_problem(stack: str) -> str | None:
+    """Why `stack` cannot be a stack name, or None."""
+    if _STACK_NAME.match(stack):
+        return None
+    return f"'{stack}' is not a stack name (letters, digits, '.', '_', '-')"
+
+
 def stack_names(project_dir: Path = ROOT) -> list[str]:
     """Stacks that have a stack file in the project, sorted."""
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
@@ -115,6 +128,9 @@ def read_stack(stack: str, project_dir: Path = ROOT) -> StackFile:
     Raises StackFileError naming the file (and the stacks that exist) when it is missing, is
     not YAML, or is not a mapping with a `config` mapping.
     """
+    problem = stack_name_problem(stack)
+    if problem is not None:
+        raise StackFileError(problem)
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = ", ".join(stack_names(project_dir)) or "none"

@@ -97,3 +97,36 @@ def test_gen_pulumi_yaml_writes_both_files_then_finds_them_current(tmp_path: Pat
     assert (tmp_path / "Pulumi.yaml").read_text().startswith("# The Pulumi project.")
     assert f"`{settings.PROJECT}:`" in (tmp_path / "docs" / "configuration.md").read_text()
     assert gen_pulumi_yaml.main(["--check"], root=tmp_path) == 0
+
+
+def test_a_path_is_not_a_stack_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert rollout.main(["../etc/passwd"]) == 2
+    assert capsys.readouterr().err == (
+        "rollout: '../etc/passwd' is not a stack name (letters, digits, '.', '_', '-')\n"
+    )
+    with pytest.raises(settings.StackFileError, match="is not a stack name"):
+        settings.read_stack("../Pulumi.stage")
+
+
+def test_policy_check_answers_an_unknown_stack_on_one_line_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from policy import check
+
+    assert check.main(["--stack", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("policy check: no stack file Pulumi.nope.yaml for stack 'nope'")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_policy_check_answers_an_invalid_configuration_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from policy import check
+
+    def invalid(stack: str) -> object:
+        raise settings.SettingsError(stack, [settings.Issue("network.azCount", 9, "too many")])
+
+    monkeypatch.setattr(check, "check_stack", invalid)
+    assert check.main(["--stack", "stage"]) == 2
+    assert "ecs-platform:network.azCount = 9: too many" in capsys.readouterr().err
