@@ -145,7 +145,7 @@ observability = Observability(
         region=cfg.region,
         nat_gateway_ids=network.nat_gateways,
         # The probe needs a name known before deployment: settings require a domain for it.
-        public_url=f"https://{cfg.dns.domain}" if cfg.https else "",
+        public_url=cfg.public_url,
         certificate_arn=dns.certificate_arn if dns is not None else None,
         config=cfg.observability,
         # The Grafana token rotates by the deployment's date; components never read the clock.
