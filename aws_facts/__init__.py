@@ -311,11 +311,6 @@ def _instance_table() -> dict[str, InstanceType]:
     }
 
 
-def instance_type_source() -> str:
-    """Where the instance type table comes from, and when it was recorded."""
-    return str(json.loads((_HERE / "ec2_instance_types.json").read_text())["source"])
-
-
 def instance_type(name: str) -> InstanceType | None:
     """The EC2 instance type `name` (e.g. t4g.small), or None when EC2 has no such type."""
     return _instance_table().get(name)

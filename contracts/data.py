@@ -431,17 +431,6 @@ def excluded(action: str, source: str) -> bool:
     )
 
 
-def exclusion_for(action: str, source: str) -> Exclusion | None:
-    return next(
-        (
-            e
-            for e in EXCLUSIONS
-            if action_matches(e.pattern, action) and (not e.sources or source in e.sources)
-        ),
-        None,
-    )
-
-
 # Names some registry schemas list that are API operations, not IAM actions, with the IAM
 # action AWS checks for them (Amazon S3 API Reference, each operation's "Permissions": e.g.
 # DeleteBucketLifecycle "requires the s3:PutLifecycleConfiguration action").

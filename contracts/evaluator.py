@@ -253,13 +253,3 @@ def is_allowed(
     if decide(documents, request) != "allow":
         return False
     return all(decide(boundary, request) == "allow" for boundary in boundaries)
-
-
-def allowing_statements(documents: Iterable[Document], action: str) -> list[Statement]:
-    """Allow statements whose Action/NotAction names `action` (ignoring resource, conditions)."""
-    return [
-        s
-        for d in documents
-        for s in statements(d)
-        if s.get("Effect") == "Allow" and _applies_to_action(s, action)
-    ]

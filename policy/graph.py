@@ -37,8 +37,6 @@ BLUEGREEN_COMPONENT = "ecs-platform:bluegreen:BlueGreen"
 NETWORK_COMPONENT = "ecs-platform:network:Network"
 DATABASE_COMPONENT = "ecs-platform:database:Database"
 
-WORLD = ("0.0.0.0/0", "::/0")
-
 
 def strings(value: Any) -> Iterator[str]:
     """Every string inside a nested value."""

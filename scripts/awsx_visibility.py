@@ -35,7 +35,6 @@ AWSX_PYTHON = ROOT / "build" / "awsx-venv" / "bin" / "python"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 NETWORK_TYPE = "ecs-platform:network:Network"
-AWSX_VPC_TYPE = "awsx:ec2:Vpc"
 # awsx's names for the NAT strategies the program offers (`instance` has no awsx counterpart).
 AWSX_NAT = {"per-az": "OnePerAz", "single": "Single", "none": "None"}
 
